@@ -1,0 +1,317 @@
+"""The back office REST API. Each handler: who may call, parse, one unit of work, answer.
+
+Every route is declared with `endpoint(...)`, which also feeds the OpenAPI
+document served at /api/openapi.json, so the document cannot drift from the routes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from . import schemas as S
+from . import tickets as T
+from .lifecycle import RULES, STATE_NAMES
+from .web import BACKOFFICE, ApiError, in_session, json_ok, read_json, require
+from .workcalendar import format_due
+
+routes = web.RouteTableDef()
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    summary: str
+    roles: tuple[str, ...]
+    body: type[BaseModel] | None
+    query: tuple[tuple[str, str], ...] = ()
+
+
+ENDPOINTS: list[Endpoint] = []
+
+
+def endpoint(method: str, path: str, summary: str, roles: tuple[str, ...] = (), body: type[BaseModel] | None = None,
+             query: tuple[tuple[str, str], ...] = ()):
+    def register(handler: Callable):
+        ENDPOINTS.append(Endpoint(method, path, summary, roles, body, query))
+        routes.route(method, path)(handler)
+        return handler
+
+    return register
+
+
+def bo_of(request: web.Request) -> T.Backoffice:
+    return request.app[BACKOFFICE]
+
+
+# ---------------------------------------------------------------- public
+
+@endpoint("GET", "/api/health", "服务是否在线")
+async def health(request: web.Request) -> web.Response:
+    return json_ok({"ok": True})
+
+
+@endpoint("GET", "/api/categories", "投诉类别目录")
+async def categories(request: web.Request) -> web.Response:
+    cat = bo_of(request).catalog
+    return json_ok([
+        {"code": c.code, "name": c.name, "lead": c.lead, "co": list(c.co)} for c in cat.categories.values()
+    ])
+
+
+@endpoint("GET", "/api/departments", "部门目录（市、区县、街道）")
+async def departments(request: web.Request) -> web.Response:
+    cat = bo_of(request).catalog
+    return json_ok([
+        {"code": d.code, "name": d.name, "short": d.short, "level": d.level, "parent": d.parent, "supervisor": d.supervisor}
+        for d in cat.departments.values()
+    ])
+
+
+@endpoint("POST", "/api/status", "群众凭工单号和查询码查询进度", body=S.StatusIn)
+async def status(request: web.Request) -> web.Response:
+    data = await read_json(request, S.StatusIn)
+    bo = bo_of(request)
+
+    def work(s):
+        ticket = T.citizen_ticket(bo, s, data.number, data.query_code)
+        return T.citizen_status(bo, s, ticket)
+
+    return json_ok(await in_session(request, work, write=False))
+
+
+# ---------------------------------------------------------------- intake (Rasa actions)
+
+@endpoint("POST", "/api/tickets", "受理一件投诉（同一 idempotency_key 重复提交返回同一工单）",
+          roles=("service", "operator"), body=S.TicketIn)
+async def create_ticket(request: web.Request) -> web.Response:
+    viewer = require(request, "service", "operator")
+    data = await read_json(request, S.TicketIn)
+    bo = bo_of(request)
+
+    def work(s):
+        ticket, replayed = T.create_ticket(bo, s, data, viewer)
+        life, clocks = T.life_and_clocks(bo, T.events_of(s, ticket))
+        reply = clocks.get("reply")
+        return replayed, {
+            "number": ticket.number,
+            "query_code": T.query_code(bo.secret, ticket.query_nonce),
+            "state": life.state,
+            "state_name": life.state_name,
+            "category": ticket.category_code,
+            "category_name": bo.catalog.categories[ticket.category_code].name,
+            "lead": life.lead or ticket.lead_code,
+            "lead_name": bo.catalog.name_of(life.lead) if life.lead else _suggested_lead_name(bo, ticket),
+            "co": list(life.co),
+            "co_names": [bo.catalog.name_of(c) for c in life.co],
+            "reply_due": reply.due_at.isoformat() if reply else None,
+            "reply_due_text": format_due(reply.due_at) if reply else None,
+            "replayed": replayed,
+        }
+
+    replayed, body = await in_session(request, work)
+    return json_ok(body, status=200 if replayed else 201)
+
+
+def _suggested_lead_name(bo: T.Backoffice, ticket) -> str:
+    from .routing import route  # noqa: PLC0415
+
+    return route(ticket.category_code, ticket.respondent, ticket.place, bo.catalog).lead_name
+
+
+@endpoint("POST", "/api/tickets/{number}/followup", "回访：群众评价答复（凭查询码）", roles=("service", "operator"), body=S.FollowUpIn)
+async def followup(request: web.Request) -> web.Response:
+    viewer = require(request, "service", "operator")
+    data = await read_json(request, S.FollowUpIn)
+    bo = bo_of(request)
+    number = request.match_info["number"]
+
+    def work(s):
+        ticket = T.citizen_ticket(bo, s, number, data.query_code)
+        if ticket.state != "replied":
+            raise ApiError(409, "这张工单目前没有待评价的答复。", "no_followup_open")
+        ticket, life = T.act(bo, s, ticket.number, "follow_up", viewer, reason=data.comment,
+                             payload={"satisfaction": data.satisfaction})
+        return {"state": life.state, "state_name": life.state_name, "message": FOLLOWUP_MESSAGES[life.state]}
+
+    return json_ok(await in_session(request, work))
+
+
+FOLLOWUP_MESSAGES = {
+    "closed": "感谢您的评价，工单已办结。",
+    "reopened": "已收到您的不满意评价，工单已退回承办单位重新办理（重办），我们会继续跟进。",
+    "supervising": "已收到您的不满意评价，工单已转督办部门处理，我们会继续跟进。",
+}
+
+
+@endpoint("POST", "/api/conversations/{conversation_id}/handoff", "转人工：把会话放入话务员队列",
+          roles=("service", "operator"), body=S.HandoffIn)
+async def handoff(request: web.Request) -> web.Response:
+    require(request, "service", "operator")
+    data = await read_json(request, S.HandoffIn)
+    bo = bo_of(request)
+    conv_id = request.match_info["conversation_id"][:200]
+
+    def work(s):
+        T.handoff(s, conv_id, data.channel, data.sender_id, data.reason, bo.now())
+        return {"queued": True}
+
+    return json_ok(await in_session(request, work), status=202)
+
+
+# ---------------------------------------------------------------- reading tickets
+
+def _bool_param(value: str | None, name: str) -> bool | None:
+    if value is None or value == "":
+        return None
+    if value.lower() in ("true", "1", "yes"):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    raise ApiError(400, f"参数 {name} 只能是 true 或 false。", "bad_query")
+
+
+def _int_param(value: str | None, name: str, default: int, lo: int, hi: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        n = int(value)
+    except ValueError:
+        raise ApiError(400, f"参数 {name} 必须是整数。", "bad_query")
+    if not lo <= n <= hi:
+        raise ApiError(400, f"参数 {name} 必须在 {lo} 到 {hi} 之间。", "bad_query")
+    return n
+
+
+@endpoint("GET", "/api/tickets", "工单列表（部门只看到派给本单位的工单）",
+          roles=("operator", "supervisor", "department"),
+          query=(("state", "状态代码"), ("department", "单位代码"), ("category", "类别代码"),
+                 ("overdue", "true/false"), ("limit", "1-200"), ("offset", "从第几条开始")))
+async def list_tickets(request: web.Request) -> web.Response:
+    viewer = require(request, "operator", "supervisor", "department")
+    q = request.query
+    bo = bo_of(request)
+    state = q.get("state") or None
+    if state and state not in STATE_NAMES:
+        raise ApiError(400, f"未知的状态：{state}", "bad_query")
+    category = q.get("category") or None
+    if category and category not in bo.catalog.categories:
+        raise ApiError(400, f"未知的类别：{category}", "bad_query")
+    filters = T.Filters(
+        state=state,
+        department=q.get("department") or None,
+        category=category,
+        overdue=_bool_param(q.get("overdue"), "overdue"),
+        limit=_int_param(q.get("limit"), "limit", 50, 1, 200),
+        offset=_int_param(q.get("offset"), "offset", 0, 0, 10**9),
+    )
+
+    def work(s):
+        total, rows = T.list_tickets(bo, s, filters, viewer)
+        return {"total": total, "items": [T.summary_view(bo, t) for t in rows]}
+
+    return json_ok(await in_session(request, work, write=False))
+
+
+@endpoint("GET", "/api/tickets/{number}", "一张工单的详情、时限和派单", roles=("operator", "supervisor", "department", "service"))
+async def get_ticket(request: web.Request) -> web.Response:
+    viewer = require(request, "operator", "supervisor", "department", "service")
+    bo = bo_of(request)
+    number = request.match_info["number"]
+
+    def work(s):
+        return T.ticket_view(bo, s, T.visible_ticket(s, number, viewer), viewer)
+
+    return json_ok(await in_session(request, work, write=False))
+
+
+@endpoint("GET", "/api/tickets/{number}/events", "一张工单的全部事件（只增不改）", roles=("operator", "supervisor", "department"))
+async def ticket_events(request: web.Request) -> web.Response:
+    viewer = require(request, "operator", "supervisor", "department")
+    bo = bo_of(request)
+    number = request.match_info["number"]
+
+    def work(s):
+        ticket = T.visible_ticket(s, number, viewer)
+        return {"number": ticket.number, "events": [T.event_view(e) for e in T.events_of(s, ticket)]}
+
+    return json_ok(await in_session(request, work, write=False))
+
+
+# ---------------------------------------------------------------- actions on a ticket
+
+@dataclass(frozen=True)
+class Action:
+    path: str  # URL segment
+    action: str  # lifecycle action
+    summary: str
+    body: type[BaseModel]
+    to_payload: Callable[[BaseModel], dict]
+
+
+ACTIONS = [
+    Action("accept", "accept", "签收", S.OptionalReasonIn, lambda d: {}),
+    Action("return", "return", "退单（签收前，须说明理由）", S.ReasonIn, lambda d: {}),
+    Action("verify", "verify", "核查结果（属实/部分属实/不属实）", S.VerifyIn, lambda d: {"result": d.result, "findings": d.findings}),
+    Action("reply", "reply", "答复群众", S.ReplyIn, lambda d: {"text": d.text}),
+    Action("extension", "extension_request", "申请延期（理由和新期限）", S.ExtensionIn, lambda d: {"new_due": d.new_due}),
+    Action("pause", "pause", "等待群众补充材料（暂停计时）", S.ReasonIn, lambda d: {}),
+    Action("resume", "resume", "材料已补充（恢复计时）", S.OptionalReasonIn, lambda d: {}),
+    Action("dispatch", "dispatch", "派单（默认按建议路由）", S.DispatchIn, lambda d: {"lead": d.lead, "co": d.co}),
+    Action("reroute", "reroute", "改派", S.RerouteIn, lambda d: {"lead": d.lead, "co": d.co}),
+    Action("extension/approve", "extension_approve", "批准延期", S.OptionalReasonIn, lambda d: {}),
+    Action("extension/refuse", "extension_refuse", "不批准延期（须说明理由）", S.ReasonIn, lambda d: {}),
+    Action("reject", "reject", "不予受理（须说明理由）", S.ReasonIn, lambda d: {}),
+    Action("merge", "merge", "合并到另一张工单", S.MergeIn, lambda d: {"into": d.into}),
+    Action("close", "close", "办结", S.OptionalReasonIn, lambda d: {}),
+    Action("reopen", "reopen", "重办（须说明理由）", S.ReasonIn, lambda d: {}),
+]
+
+
+def _action_handler(spec: Action):
+    async def handler(request: web.Request) -> web.Response:
+        viewer = require(request, *RULES[spec.action][0])
+        data = await read_json(request, spec.body)
+        bo = bo_of(request)
+        number = request.match_info["number"]
+
+        def work(s):
+            ticket, _ = T.act(bo, s, number, spec.action, viewer,
+                              reason=getattr(data, "reason", None), payload=spec.to_payload(data))
+            return T.ticket_view(bo, s, ticket, viewer)
+
+        return json_ok(await in_session(request, work))
+
+    return handler
+
+
+for _spec in ACTIONS:
+    endpoint("POST", f"/api/tickets/{{number}}/{_spec.path}", _spec.summary,
+             roles=tuple(sorted(RULES[_spec.action][0] - {"system"})), body=_spec.body)(_action_handler(_spec))
+
+
+@endpoint("POST", "/api/tickets/{number}/amend", "修改类别、被投诉单位、地点、紧急程度", roles=("operator",), body=S.AmendIn)
+async def amend(request: web.Request) -> web.Response:
+    viewer = require(request, "operator")
+    data = await read_json(request, S.AmendIn)
+    bo = bo_of(request)
+    number = request.match_info["number"]
+    changes = data.model_dump(exclude_unset=True, exclude={"reason"})
+    if not changes:
+        raise ApiError(422, "没有要修改的内容。", "nothing_to_change")
+
+    def work(s):
+        ticket, _ = T.amend(bo, s, number, viewer, changes, data.reason)
+        return T.ticket_view(bo, s, ticket, viewer)
+
+    return json_ok(await in_session(request, work))
+
+
+@endpoint("GET", "/api/openapi.json", "本 API 的 OpenAPI 文档")
+async def openapi(request: web.Request) -> web.Response:
+    from .openapi import build_openapi  # noqa: PLC0415
+
+    return json_ok(build_openapi(ENDPOINTS))

@@ -1,0 +1,180 @@
+"""`hotline`: the one entry point (serve, run everything, migrate, tokens, train, classify)."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from . import assistant
+from .settings import VAR_DIR, get_settings
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The app service: back office API, plus whatever installed parts add to it."""
+    from aiohttp import web
+
+    from .web import create_app
+
+    settings = get_settings()
+    # Other parts of the product (the chat gateway) plug in through this entry-point group.
+    setups = [ep.load() for ep in entry_points(group="hotline.app")]
+    app = create_app(settings, extra_setup=setups)
+    web.run_app(app, host=args.host or settings.host, port=args.port or settings.port, print=lambda *_: None,
+                access_log=None)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from .db import migrate
+
+    migrate(get_settings().database_url)
+    print("数据库已迁移到最新版本。")
+    return 0
+
+
+def cmd_load_defaults(args: argparse.Namespace) -> int:
+    from .catalog import default_catalog
+    from .db import make_engine, migrate, session_scope
+    from .tickets import load_defaults
+
+    url = get_settings().database_url
+    migrate(url)
+    with session_scope(make_engine(url)) as s:
+        counts = load_defaults(s, default_catalog())
+    print(f"已载入 {counts['departments']} 个单位、{counts['categories']} 个投诉类别。")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from .auth import create_token
+    from .db import make_engine, migrate, session_scope
+
+    url = get_settings().database_url
+    migrate(url)
+    try:
+        with session_scope(make_engine(url)) as s:
+            token = create_token(s, args.name, args.role, args.department)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    try:
+        assistant.train()
+    except assistant.AssistantUnavailable as e:
+        print(e, file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from .classify import main as classify_main
+
+    return classify_main(sys.stdin, sys.stdout)
+
+
+def _service_token() -> str:
+    """The token the Rasa actions use, kept across restarts in var/."""
+    settings = get_settings()
+    if settings.hotline_service_token:
+        return settings.hotline_service_token
+    path = VAR_DIR / "service_token"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Everything on the embedded defaults: app service, Rasa server, action server."""
+    settings = get_settings()
+    token = _service_token()
+    port = args.port or settings.port
+    api_url = f"http://127.0.0.1:{port}"
+    assistant.require_rasa_env()
+    print("检查并训练对话模型（数据未变时跳过）……", flush=True)
+    assistant.train(quiet=True)
+
+    app_env = {**os.environ, "HOTLINE_SERVICE_TOKEN": token}
+    rasa_env = {**assistant.rasa_env(), "HOTLINE_API_URL": api_url, "HOTLINE_SERVICE_TOKEN": token}
+    procs = {
+        "app": subprocess.Popen([sys.executable, "-m", "intake_store.cli", "serve", "--port", str(port)], env=app_env),
+        "actions": subprocess.Popen(assistant.action_server_command(args.actions_port), cwd=assistant.ROOT, env=rasa_env),
+        "rasa": subprocess.Popen(assistant.server_command(args.rasa_port), cwd=assistant.ROOT, env=rasa_env),
+    }
+    print(f"后台与聊天：{api_url}    Rasa：http://127.0.0.1:{args.rasa_port}    按 Ctrl+C 停止。", flush=True)
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while not stopping:
+            for name, p in procs.items():
+                if p.poll() is not None:
+                    print(f"{name} 进程已退出（代码 {p.returncode}），正在停止其他进程。", file=sys.stderr)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        for p in procs.values():
+            if p.poll() is None:
+                p.terminate()
+        for p in procs.values():
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotline", description="12345 政务失信投诉热线")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="start everything: app service, Rasa server, action server")
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--rasa-port", type=int, default=5005)
+    p.add_argument("--actions-port", type=int, default=5055)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("serve", help="start the app service only (migrates first)")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
+    sub.add_parser("load-defaults", help="load the default departments, categories and routing").set_defaults(func=cmd_load_defaults)
+
+    p = sub.add_parser("token", help="issue an API token (printed once, stored hashed)")
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", required=True, choices=["service", "operator", "department", "supervisor"])
+    p.add_argument("--department", default=None, help="department code, for --role department")
+    p.set_defaults(func=cmd_token)
+
+    sub.add_parser("train", help="train the Rasa model (skipped when nothing changed)").set_defaults(func=cmd_train)
+    sub.add_parser("classify", help="JSON Lines {\"text\"} on stdin -> category and routing on stdout").set_defaults(func=cmd_classify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
