@@ -274,9 +274,12 @@ ACTIONS = [
 def _action_handler(spec: Action):
     async def handler(request: web.Request) -> web.Response:
         viewer = require(request, *RULES[spec.action][0])
-        data = await read_json(request, spec.body)
         bo = bo_of(request)
         number = request.match_info["number"]
+        if viewer.role == "department":
+            # Refuse a department the ticket is not routed to before reading anything it sent.
+            await in_session(request, lambda s: T.visible_ticket(s, number, viewer), write=False)
+        data = await read_json(request, spec.body)
 
         def work(s):
             ticket, _ = T.act(bo, s, number, spec.action, viewer,

@@ -106,4 +106,6 @@ def _supervisor_for(catalog: Catalog, supervisor: str, accused: Department) -> s
         return supervisor
     if accused.supervisor and accused.supervisor != accused.code:
         return accused.supervisor
-    return "discipline"
+    # Nobody in the city catalog stands above it: the hotline office takes it
+    # and reports it upward.
+    return "hotline"

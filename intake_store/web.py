@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 BACKOFFICE = web.AppKey("backoffice", Backoffice)
 SETTINGS = web.AppKey("settings", Settings)
-VIEWER = "viewer"  # request key
+VIEWER = web.RequestKey("viewer", object)
 
 
 class ApiError(Exception):
