@@ -60,5 +60,6 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(url: str) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
-    command.upgrade(alembic_config(url), "head")
+    """Bring the schema to the newest migration (idempotent). "heads": each
+    feature's migrations branch from the core schema."""
+    command.upgrade(alembic_config(url), "heads")

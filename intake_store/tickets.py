@@ -44,6 +44,12 @@ class NotFound(LookupError):
         self.message = message
 
 
+# Called after every event, in the same transaction, so what follows from an
+# event (a notification to the citizen, a dishonesty record) is written with
+# it or not at all. Wired in one place: `web.build_backoffice`.
+EventListener = Callable[["Backoffice", Session, "Ticket", "Event", "Life"], None]
+
+
 @dataclass
 class Backoffice:
     """What every operation needs: the database, the rules and the time."""
@@ -53,6 +59,7 @@ class Backoffice:
     calendar: WorkCalendar
     secret: str
     now: Callable[[], datetime]
+    listeners: tuple[EventListener, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -270,7 +277,9 @@ def create_ticket(bo: Backoffice, session: Session, data: TicketIn, viewer: View
         events.append(Event("dispatch", now, "system", "system", reason="分类置信度达标，自动派单", payload={"lead": r.lead, "co": list(r.co)}))
     for seq, e in enumerate(events, start=1):
         _append(session, ticket, e, seq)
-    _refresh(bo, session, ticket, events, now)
+    life = _refresh(bo, session, ticket, events, now)
+    for e in events:
+        _notify(bo, session, ticket, e, life)
     return ticket, False
 
 
@@ -354,7 +363,13 @@ def act(
     events.append(event)
     _append(session, ticket, event, seq=len(events))
     life = _refresh(bo, session, ticket, events, now)
+    _notify(bo, session, ticket, event, life)
     return ticket, life
+
+
+def _notify(bo: Backoffice, session: Session, ticket: Ticket, event: Event, life: Life) -> None:
+    for listener in bo.listeners:
+        listener(bo, session, ticket, event, life)
 
 
 def _route_payload(bo: Backoffice, ticket: Ticket, life: Life, payload: dict) -> dict:
