@@ -20,12 +20,16 @@ from .catalog import Catalog, default_catalog
 from .db import make_engine, migrate, session_scope
 from .lifecycle import TransitionError
 from .models import CalendarOverride
+from .notifications import notify_citizen
 from .settings import Settings, get_settings
 from .tickets import Backoffice, NotFound, Viewer, load_defaults
 from .workcalendar import WorkCalendar, load_overrides
 
 log = logging.getLogger("hotline.web")
 T = TypeVar("T")
+
+# What follows from every ticket event, in the same transaction (see tickets.EventListener).
+EVENT_LISTENERS = (notify_citizen,)
 
 BACKOFFICE = web.AppKey("backoffice", Backoffice)
 SETTINGS = web.AppKey("settings", Settings)
@@ -181,6 +185,7 @@ def build_backoffice(settings: Settings, *, catalog: Catalog | None = None, now:
         calendar=calendar,
         secret=settings.secret(),
         now=now or (lambda: datetime.now(timezone.utc)),
+        listeners=EVENT_LISTENERS,
     )
 
 

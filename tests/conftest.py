@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from intake_store.catalog import default_catalog
 from intake_store.db import make_engine, migrate, session_scope
 from intake_store.tickets import Backoffice, load_defaults
+from intake_store.web import EVENT_LISTENERS
 from intake_store.workcalendar import default_calendar
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -130,7 +131,8 @@ def backoffice(db_url, clock):
     catalog = default_catalog()
     with session_scope(engine) as s:
         load_defaults(s, catalog)
-    bo = Backoffice(engine=engine, catalog=catalog, calendar=default_calendar(), secret="test-secret", now=clock)
+    bo = Backoffice(engine=engine, catalog=catalog, calendar=default_calendar(), secret="test-secret", now=clock,
+                    listeners=EVENT_LISTENERS)
     yield bo
     with engine.begin() as c:
         for table in CLEAN_TABLES:
