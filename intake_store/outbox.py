@@ -82,7 +82,7 @@ def claim_due(session: Session, now: datetime, channels: list[str], limit: int =
 class Sender:
     """Delivers due notifications through the registered channel deliverers."""
 
-    engine: Engine
+    engine: Engine | None  # set when the app starts
     now: Callable[[], datetime]
     channels: dict[str, Deliver] = field(default_factory=dict)
 
@@ -95,7 +95,7 @@ class Sender:
         The claim's transaction stays open while delivering, so the row lock
         holds until the outcome is written: a crash leaves the row pending.
         """
-        if not self.channels:
+        if not self.channels or self.engine is None:
             return 0
         sent = 0
 

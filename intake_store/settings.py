@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     max_body_bytes: int = 64 * 1024
     max_text_chars: int = 5000
+    outbox_poll_seconds: float = 2.0
 
     def secret(self) -> str:
         if self.hotline_secret:

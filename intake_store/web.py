@@ -21,6 +21,7 @@ from .db import make_engine, migrate, session_scope
 from .lifecycle import TransitionError
 from .models import CalendarOverride
 from .notifications import notify_citizen
+from .outbox import Sender
 from .settings import Settings, get_settings
 from .tickets import Backoffice, NotFound, Viewer, load_defaults
 from .workcalendar import WorkCalendar, load_overrides
@@ -32,6 +33,9 @@ T = TypeVar("T")
 EVENT_LISTENERS = (notify_citizen,)
 
 BACKOFFICE = web.AppKey("backoffice", Backoffice)
+# One outbox sender per app process; features register their channels on it
+# (the chat gateway: "web", "telegram") in their setup.
+SENDER = web.AppKey("sender", Sender)
 SETTINGS = web.AppKey("settings", Settings)
 VIEWER = web.RequestKey("viewer", object)
 
@@ -199,10 +203,18 @@ def create_app(settings: Settings | None = None, *, backoffice: Backoffice | Non
     app = web.Application(middlewares=[errors_middleware, auth_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
 
+    app[SENDER] = Sender(engine=None, now=lambda: datetime.now(timezone.utc))
+
     async def lifecycle_ctx(app: web.Application):
         bo = backoffice or await asyncio.to_thread(build_backoffice, settings)
         app[BACKOFFICE] = bo
+        sender = app[SENDER]
+        sender.engine, sender.now = bo.engine, bo.now
+        stop = asyncio.Event()
+        task = asyncio.create_task(sender.run_forever(stop, poll_seconds=settings.outbox_poll_seconds))
         yield
+        stop.set()
+        await task
         if backoffice is None:
             bo.engine.dispose()
 
