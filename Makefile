@@ -19,7 +19,7 @@ test: app-env rasa-env browser
 bench: app-env
 	.venv/bin/python -m bench
 
-app-env: .venv/.installed
+app-env: .venv/.installed node_modules/echarts
 rasa-env: .venv-rasa/.installed
 model: app-env rasa-env
 	.venv/bin/hotline train
@@ -28,6 +28,11 @@ model: app-env rasa-env
 	python3 -m venv .venv
 	.venv/bin/pip install -q --upgrade pip
 	.venv/bin/pip install -q -e '.[test]'
+	touch $@
+
+# Front-end libraries the app serves itself (ECharts for the dashboard), from npm.
+node_modules/echarts: package.json package-lock.json
+	npm ci --no-audit --no-fund
 	touch $@
 
 .venv-rasa/.installed: requirements-rasa.txt

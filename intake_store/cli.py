@@ -77,6 +77,100 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_jobs(args: argparse.Namespace) -> int:
+    """The deadline jobs: what is scheduled and what ran, or one sweep now."""
+    from .db import session_scope
+    from .jobs.report import describe
+    from .jobs.runner import sweep
+    from .web import build_backoffice
+
+    settings = get_settings()
+    bo = build_backoffice(settings)
+    try:
+        if args.action == "run-once":
+            report = sweep(bo, batch_size=settings.jobs_batch_size)
+            print("本次扫描" + report.summary())
+            for err in report.errors:
+                print(f"  工单 {err['ticket']} 出错，稍后重试：{err['error']}")
+            return 1 if report.errors else 0
+        with session_scope(bo.engine) as s:
+            print(describe(bo, s, interval_seconds=settings.jobs_interval_seconds))
+        return 0
+    finally:
+        bo.engine.dispose()
+
+
+def cmd_integrity_backfill(args: argparse.Namespace) -> int:
+    """Scorecard rows for tickets filed before the integrity feature was installed."""
+    from .db import session_scope
+    from .integrity.store import backfill_facts
+    from .web import build_backoffice
+
+    bo = build_backoffice(get_settings())
+    total = 0
+    try:
+        while True:
+            with session_scope(bo.engine) as s:
+                done = backfill_facts(bo, s)
+            total += done
+            if not done:
+                break
+    finally:
+        bo.engine.dispose()
+    print(f"已为 {total} 张工单补建诚信评价数据。")
+    return 0
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    """From stdin (one line, for scripts) or typed twice at a prompt."""
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise ValueError("没有终端可输入密码：请用 --password-stdin 从标准输入传入。")
+    first = getpass.getpass("新密码：")
+    if getpass.getpass("再输入一次：") != first:
+        raise ValueError("两次输入的密码不一致。")
+    return first
+
+
+def cmd_account(args: argparse.Namespace) -> int:
+    """Console and portal accounts: create, reset a password, list."""
+    from sqlalchemy import select
+
+    from .console import accounts as A
+    from .db import make_engine, migrate, session_scope
+    from .models import utcnow
+
+    url = get_settings().database_url
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as s:
+            if args.action == "list":
+                for a in s.execute(select(A.Account).order_by(A.Account.username)).scalars():
+                    state = "启用" if a.active else "已停用"
+                    print(f"{a.username}\t{a.display_name}\t{A.ROLES[a.role]}\t{a.department_code or '-'}\t{state}")
+                return 0
+            if args.action == "create":
+                A.create_account(s, username=args.username, display_name=args.name, role=args.role,
+                                 department=args.department, password=_new_password(args), now=utcnow())
+                print(f"已创建账号 {A.normalize_username(args.username)}（{A.ROLES[args.role]}）。")
+                return 0
+            account = A.find_account(s, args.username)
+            if account is None:
+                raise A.AccountError(f"没有用户名为 {args.username} 的账号。")
+            A.set_password(s, account, _new_password(args), utcnow())
+            print(f"已重置 {account.username} 的密码，该账号已登录的会话全部失效。")
+            return 0
+    except (A.AccountError, ValueError) as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     from .classify import main as classify_main
 
@@ -166,7 +260,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_token)
 
     sub.add_parser("train", help="train the Rasa model (skipped when nothing changed)").set_defaults(func=cmd_train)
+    sub.add_parser("integrity-backfill", help="scorecard rows for tickets filed before the integrity feature").set_defaults(
+        func=cmd_integrity_backfill)
     sub.add_parser("classify", help="JSON Lines {\"text\"} on stdin -> category and routing on stdout").set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("account", help="console and portal accounts: create, reset-password, list")
+    acc = p.add_subparsers(dest="action", required=True)
+    a = acc.add_parser("create", help="create an account (password prompted, or --password-stdin)")
+    a.add_argument("--username", required=True)
+    a.add_argument("--name", required=True, help="姓名或单位名称, shown in ticket history")
+    a.add_argument("--role", required=True, choices=["operator", "department", "supervisor", "admin"])
+    a.add_argument("--department", default=None, help="department code, for --role department")
+    a.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    a = acc.add_parser("reset-password", help="set a new password; the account's sessions end")
+    a.add_argument("--username", required=True)
+    a.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    acc.add_parser("list", help="list accounts")
+    p.set_defaults(func=cmd_account)
+
+    p = sub.add_parser("jobs", help="deadline jobs (reminders, 督办, 回访): what is scheduled and what ran")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "run-once"],
+                   help="list (default): scheduled job, waiting tickets, recent runs; run-once: sweep now")
+    p.set_defaults(func=cmd_jobs)
     return parser
 
 

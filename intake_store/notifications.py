@@ -2,6 +2,8 @@
 in the outbox on the channel the complaint came from."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -9,6 +11,9 @@ from .lifecycle import Event, Life
 from .models import Complainant, Ticket
 from .outbox import notify
 from .tickets import Backoffice
+
+# The reason a ticket is closed with when the 回访 window ends without a rating.
+UNRATED = "未评价"
 
 
 def citizen_message(bo: Backoffice, ticket: Ticket, event: Event, life: Life) -> str | None:
@@ -31,6 +36,9 @@ def citizen_message(bo: Backoffice, ticket: Ticket, event: Event, life: Life) ->
         return f"您的工单 {n} 已转督办部门跟进。"
     if event.action == "pause":
         return f"您的工单 {n} 需要您补充材料：{event.reason}。补充后办理时限继续计算。"
+    if event.action == "close" and event.reason == UNRATED:
+        return (f"您的工单 {n} 在回访期限内没有收到您的评价，已按“未评价”办结。"
+                "您仍可凭工单号和查询码查询办理情况。")
     return None
 
 
@@ -38,17 +46,25 @@ def notify_citizen(bo: Backoffice, session: Session, ticket: Ticket, event: Even
     body = citizen_message(bo, ticket, event, life)
     if body is None:
         return
+    tell_citizen(session, ticket, key=f"{ticket.number}:{event.action}:{event.at.isoformat()}",
+                 kind=f"citizen_{event.action}", body=body, now=event.at)
+
+
+def tell_citizen(session: Session, ticket: Ticket, *, key: str, kind: str, body: str, now: datetime) -> bool:
+    """Queue a message on the chat the complaint came from. False when it was
+    queued before, or when there is no chat to answer on (phone or Open311:
+    operators call back from the console)."""
     person = session.execute(select(Complainant).where(Complainant.ticket_id == ticket.id)).scalars().first()
     if person is None or not person.sender_id or person.channel not in ("web", "telegram"):
-        return  # no chat to answer on (phone or Open311): operators call back from the console
-    notify(
+        return False
+    return notify(
         session,
-        key=f"{ticket.number}:{event.action}:{event.at.isoformat()}",
-        kind=f"citizen_{event.action}",
+        key=key,
+        kind=kind,
         recipient_kind="citizen",
         recipient=person.sender_id,
         channel=person.channel,
         body=body,
-        now=event.at,
+        now=now,
         ticket_id=ticket.id,
     )

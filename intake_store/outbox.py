@@ -100,7 +100,12 @@ class Sender:
         sent = 0
 
         def claim(session: Session) -> list[Notification]:
-            return claim_due(session, self.now(), list(self.channels), limit)
+            rows = claim_due(session, self.now(), list(self.channels), limit)
+            if not rows:
+                # Nothing due: let go of the database now rather than across the
+                # awaits below (on SQLite every transaction holds the write lock).
+                session.commit()
+            return rows
 
         with session_scope(self.engine) as session:
             rows = await asyncio.to_thread(claim, session)

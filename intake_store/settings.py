@@ -23,9 +23,33 @@ class Settings(BaseSettings):
     # Server secret behind the query codes; kept in var/secret when not given.
     hotline_secret: str | None = None
     rasa_url: str = "http://127.0.0.1:5005"
+    # Chat gateway (bot/gateway): the action server is probed before a message
+    # is forwarded (empty: not probed); a citizen waits at most rasa_timeout_seconds
+    # before hearing that the message is saved; a Rasa request is abandoned after
+    # rasa_give_up_seconds and retried every rasa_retry_seconds once Rasa is back.
+    actions_url: str = "http://127.0.0.1:5055"
+    rasa_timeout_seconds: float = 4.0
+    rasa_give_up_seconds: float = 120.0
+    rasa_retry_seconds: float = 5.0
+    # Telegram: off unless a token is set; long polling unless a public webhook URL is set.
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str | None = None  # e.g. a local Bot API server: http://host:port/bot
+    telegram_webhook_url: str | None = None  # public https URL the app answers on, e.g. https://12345.example.cn
+    # Console and portal sign-in. Secure cookies: unset = only when the request came
+    # over HTTPS; set true behind a proxy that terminates TLS.
+    session_cookie_secure: bool | None = None
+    session_idle_minutes: int = 120
+    session_max_hours: int = 12
+    login_max_failures: int = 5  # per username within login_window_minutes
+    login_max_failures_per_ip: int = 20
+    login_window_minutes: int = 15
     max_body_bytes: int = 64 * 1024
     max_text_chars: int = 5000
     outbox_poll_seconds: float = 2.0
+    # Deadline jobs: how often each app process sweeps for reminders, 督办 and 回访,
+    # and how many tickets one transaction claims.
+    jobs_interval_seconds: float = 60.0
+    jobs_batch_size: int = 100
 
     def secret(self) -> str:
         if self.hotline_secret:

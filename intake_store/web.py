@@ -20,6 +20,10 @@ from .catalog import Catalog, default_catalog
 from .db import make_engine, migrate, session_scope
 from .lifecycle import TransitionError
 from .models import CalendarOverride
+from .jobs import setup as setup_deadline_jobs
+from .jobs.runner import ring_alarm
+from .integrity import on_ticket_event as integrity_listener
+from .integrity import setup as setup_integrity
 from .notifications import notify_citizen
 from .outbox import Sender
 from .settings import Settings, get_settings
@@ -30,7 +34,7 @@ log = logging.getLogger("hotline.web")
 T = TypeVar("T")
 
 # What follows from every ticket event, in the same transaction (see tickets.EventListener).
-EVENT_LISTENERS = (notify_citizen,)
+EVENT_LISTENERS = (notify_citizen, ring_alarm, integrity_listener)
 
 BACKOFFICE = web.AppKey("backoffice", Backoffice)
 # One outbox sender per app process; features register their channels on it
@@ -197,7 +201,7 @@ def create_app(settings: Settings | None = None, *, backoffice: Backoffice | Non
                extra_setup: list[Callable[[web.Application], None]] | None = None) -> web.Application:
     """The back office application. `extra_setup` lets the gateway add its routes
     to the same application without the back office knowing about it."""
-    from . import api  # noqa: PLC0415 - routes import this module's helpers
+    from . import api, console  # noqa: PLC0415 - routes import this module's helpers
 
     settings = settings or get_settings()
     app = web.Application(middlewares=[errors_middleware, auth_middleware], client_max_size=settings.max_body_bytes)
@@ -219,7 +223,10 @@ def create_app(settings: Settings | None = None, *, backoffice: Backoffice | Non
             bo.engine.dispose()
 
     app.cleanup_ctx.append(lifecycle_ctx)
+    setup_deadline_jobs(app)  # reminders, 督办 and 回访 on a schedule; the "portal" outbox channel
     app.router.add_routes(api.routes)
+    console.setup(app)  # the back office's pages: operator console, department portal, sign-in
+    setup_integrity(app)  # dishonesty records, scorecards, dashboard, Open311
     for setup in extra_setup or []:
         setup(app)
     return app

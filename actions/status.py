@@ -1,0 +1,205 @@
+"""Progress lookups and 回访 answers, both keyed by ticket number + query code.
+
+The number and code come from the message, from an earlier lookup in this
+conversation, or from the ticket filed in it; whatever is missing is asked.
+A wrong pair gets one answer whether or not the number exists.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from abc import abstractmethod
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from . import backoffice
+from .conversation import Turn, latest_turn, loop_activated_now, loop_resumed_now, user_events
+from .parsing import find_query_code, find_ticket_number, halfwidth, is_payload
+from .texts import RATING_BUTTONS
+
+logger = logging.getLogger(__name__)
+
+NOT_FOUND = "工单号或查询码不正确，请核对后再试。"
+UNAVAILABLE = "抱歉，查询系统暂时连不上，请稍后再试；也可以拨打12345热线查询。"
+NUMBER_HINT = "工单号的格式是“日期-序号”，例如 20261122-0007，请核对后再发一次。"
+CODE_HINT = "查询码是8位数字，请核对后再发一次。"
+FORGOT_CODE = "查询码是提交投诉时发给您的。实在找不到的话，可以拨打12345热线，核实身份后帮您查询。"
+
+SATISFACTION = {
+    "rate_very_satisfied": "非常满意",
+    "rate_satisfied": "满意",
+    "rate_neutral": "一般",
+    "rate_unsatisfied": "不满意",
+}
+
+# Messages these forms leave to the rules (stop, a person, a new complaint).
+_LEAVE = {"stop", "goodbye", "ask_human"}
+_FORGOT = re.compile(r"忘|找不到|丢了|没有查询码|不知道查询码|没记")
+
+
+def _from_message(turn: Turn) -> Tuple[Optional[str], Optional[str]]:
+    number = next((n for n in (find_ticket_number(v) for v in turn.values("ticket_number")) if n), None)
+    number = number or find_ticket_number(turn.text)
+    code = next((c for c in (find_query_code(v) for v in turn.values("query_code")) if c), None)
+    code = code or find_query_code(turn.text)
+    return number, code
+
+
+class TicketLookupValidation(FormValidationAction):
+    """Shared by the status form and the 回访 form: find number and code."""
+
+    @property
+    @abstractmethod
+    def form(self) -> str:
+        """The form this validates."""
+
+    def name(self) -> Text:
+        return f"validate_{self.form}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        number, code = tracker.get_slot("ticket_number"), tracker.get_slot("query_code")
+        turn = latest_turn(tracker)
+        events: List[EventType] = []
+        if loop_activated_now(tracker, self.form):
+            number, code = self.start(tracker, turn)
+            events += [SlotSet("ticket_number", number), SlotSet("query_code", code)]
+        elif not loop_resumed_now(tracker, self.form):
+            if turn.intent in _LEAVE or (turn.intent or "").startswith("complain_"):
+                return [ActionExecutionRejected(self.form)]
+            said_number, said_code = _from_message(turn)
+            requested = tracker.get_slot("requested_slot")
+            text = halfwidth(turn.text)
+            if said_number:
+                number = said_number
+            if said_code:
+                code = said_code
+            if said_number or said_code:
+                events += [SlotSet("ticket_number", number), SlotSet("query_code", code)]
+            elif requested == "query_code" and _FORGOT.search(text):
+                dispatcher.utter_message(text=FORGOT_CODE)
+            elif requested == "ticket_number" and not is_payload(turn.text):
+                dispatcher.utter_message(text=NUMBER_HINT if re.search(r"\d{4}", text) else
+                                         "请发工单号，例如 20261122-0007。不查了可以说“算了”。")
+            elif requested == "query_code" and not is_payload(turn.text):
+                dispatcher.utter_message(text=CODE_HINT if re.search(r"\d", text) else
+                                         "请发8位查询码。不查了可以说“算了”。")
+            if not events and requested:
+                events.append(SlotSet(requested, None))
+        requested_next = "ticket_number" if not number else ("query_code" if not code else None)
+        return events + [SlotSet("requested_slot", requested_next)]
+
+    @staticmethod
+    def start(tracker: Tracker, turn: Turn) -> Tuple[Optional[str], Optional[str]]:
+        """Message first, then the pair used last, then the ticket filed here."""
+        said_number, said_code = _from_message(turn)
+        number, code = tracker.get_slot("ticket_number"), tracker.get_slot("query_code")
+        filed_number, filed_code = tracker.get_slot("filed_ticket_number"), tracker.get_slot("filed_query_code")
+        known = {n: c for n, c in ((filed_number, filed_code), (number, code)) if n and c}
+        if said_number:
+            return said_number, said_code or known.get(said_number)
+        if said_code:
+            return number or filed_number, said_code
+        if number and code:
+            return number, code
+        if filed_number and filed_code:
+            return filed_number, filed_code
+        return None, None
+
+
+class ValidateStatusForm(TicketLookupValidation):
+    form = "status_form"
+
+
+class ValidateFollowupForm(TicketLookupValidation):
+    form = "followup_form"
+
+
+def _status_text(data: Dict[str, Any]) -> str:
+    lines = [f"工单号：{data.get('number')}"]
+    if data.get("category_name"):
+        lines.append(f"投诉类别：{data['category_name']}")
+    lines.append(f"当前状态：{data.get('state_name') or data.get('state')}")
+    if data.get("lead_name"):
+        lines.append(f"承办单位：{data['lead_name']}")
+    if data.get("reply_due_text"):
+        lines.append(f"答复期限：{data['reply_due_text']}")
+    timeline = data.get("timeline") or []
+    if timeline:
+        last = timeline[-1]
+        when = str(last.get("at") or "")[:10]
+        lines.append(f"最新进展：{last.get('text')}" + (f"（{when}）" if when else ""))
+    if data.get("reply"):
+        lines.append(f"答复内容：{data['reply']}")
+    return "\n".join(lines)
+
+
+class ActionCheckStatus(Action):
+    def name(self) -> Text:
+        return "action_check_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        number, code = tracker.get_slot("ticket_number"), tracker.get_slot("query_code")
+        if not (number and code):
+            dispatcher.utter_message(text="需要工单号和查询码才能查询。想查的时候发“查进度”就行。")
+            return []
+        try:
+            data = await backoffice.ticket_status(number, code)
+        except backoffice.BackofficeUnavailable:
+            dispatcher.utter_message(text=UNAVAILABLE)
+            return []
+        except backoffice.BackofficeRefused as e:
+            # 404 for a wrong number and for a wrong code alike
+            dispatcher.utter_message(text=NOT_FOUND if e.status in (403, 404) else e.error)
+            return [SlotSet("ticket_number", None), SlotSet("query_code", None)]
+        dispatcher.utter_message(text=_status_text(data))
+        if data.get("followup_open"):
+            dispatcher.utter_message(text="承办单位已经答复。请您对办理结果做个评价：", buttons=RATING_BUTTONS)
+        return []
+
+
+def _rating_turn(tracker: Tracker) -> Tuple[Optional[str], Optional[str]]:
+    """The satisfaction level and the citizen's own words with it, if any."""
+    for event in reversed(user_events(tracker)):
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent in SATISFACTION:
+            text = (event.get("text") or "").strip()
+            bare = text.strip("。！!.～~ ") in (SATISFACTION[intent], "很满意", "挺满意", "还行", "一般般")
+            comment = None if (is_payload(text) or bare or len(text) < 4) else text[:2000]
+            return SATISFACTION[intent], comment
+    return None, None
+
+
+class ActionSubmitFollowup(Action):
+    """回访: the citizen's rating of the department's reply."""
+
+    def name(self) -> Text:
+        return "action_submit_followup"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        number, code = tracker.get_slot("ticket_number"), tracker.get_slot("query_code")
+        satisfaction = tracker.get_slot("satisfaction")
+        level, comment = _rating_turn(tracker)
+        satisfaction = satisfaction or level
+        if not (number and code and satisfaction):
+            dispatcher.utter_message(text="请选择您对办理结果的评价：", buttons=RATING_BUTTONS)
+            return [SlotSet("satisfaction", None)]
+        try:
+            data = await backoffice.followup(number, code, satisfaction, comment)
+        except backoffice.BackofficeUnavailable:
+            dispatcher.utter_message(text="抱歉，评价暂时没提交成功，请稍后再发一次您的评价。")
+            return [SlotSet("satisfaction", None)]
+        except backoffice.BackofficeRefused as e:
+            if e.status == 409:
+                dispatcher.utter_message(text="这张工单目前还没有需要评价的答复。答复后我们会请您评价。")
+            elif e.status in (403, 404):
+                dispatcher.utter_message(text=NOT_FOUND)
+                return [SlotSet("satisfaction", None), SlotSet("ticket_number", None), SlotSet("query_code", None)]
+            else:
+                dispatcher.utter_message(text=e.error)
+            return [SlotSet("satisfaction", None)]
+        dispatcher.utter_message(text=data.get("message") or "感谢您的评价。")
+        return [SlotSet("satisfaction", None)]

@@ -1,0 +1,42 @@
+"""What of a citizen's message goes to the assistant, and what the gateway
+answers itself. Pure functions: the stored message is always the text as
+typed; only the copy sent to Rasa is cleaned.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from . import texts
+
+
+@dataclass(frozen=True)
+class Prepared:
+    forward: str | None  # what Rasa gets; None: the assistant is not asked
+    note: str | None = None  # what the gateway tells the citizen first
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") and ch not in "\n\t\u200d"
+
+
+def clean(text: str) -> str:
+    """Control and format characters out, line breaks and tabs kept, ends trimmed."""
+    return "".join(ch for ch in text if not _is_control(ch)).strip()
+
+
+def has_words(text: str) -> bool:
+    """Letters, digits or CJK characters: something an assistant can read."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
+def prepare(text: str, limit: int) -> Prepared:
+    """Empty, symbols-only (emoji), too long or noisy text: decide what to forward."""
+    cleaned = clean(text)
+    if not cleaned:
+        return Prepared(None, texts.EMPTY_HINT)
+    if not has_words(cleaned):
+        return Prepared(None, texts.SYMBOLS_HINT)
+    if len(cleaned) > limit:
+        return Prepared(cleaned[:limit], texts.LONG_NOTE.format(length=len(text), limit=limit))
+    return Prepared(cleaned)

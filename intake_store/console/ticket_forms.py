@@ -1,0 +1,62 @@
+"""Ticket actions posted from a page: the REST API's action table (`api.ACTIONS`)
+and schemas, run through `tickets.act`, so pages and API obey one set of rules."""
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from .. import tickets as T
+from ..api import ACTIONS, Action
+from ..lifecycle import RULES, Life, TransitionError
+from ..models import Ticket
+from ..notifications import tell_citizen
+from ..web import in_session
+from .pages import bo_of, form_errors, form_model, form_of
+
+
+# A form's path on the page -> the lifecycle action it asks for.
+FORM_ACTIONS = {spec.path: spec.action for spec in ACTIONS}
+
+
+def actions_for(role: str) -> list[Action]:
+    return [spec for spec in ACTIONS if role in RULES[spec.action][0]]
+
+
+def posted_values(form) -> dict[str, list[str]]:
+    """What the person typed, to show again after an error (never the CSRF token)."""
+    return {k: [str(v) for v in form.getall(k)] for k in set(form.keys()) if k != "csrf_token"}
+
+
+async def act_from_form(request: web.Request, spec: Action, viewer: T.Viewer) -> list[str] | None:
+    """Run one action; None when done, else the Chinese error lines for the form."""
+    bo, number = bo_of(request), request.match_info["number"]
+    # Refuse a ticket the viewer may not see before looking at what was sent.
+    await in_session(request, lambda s: T.visible_ticket(s, number, viewer), write=False)
+    form = await form_of(request)
+    try:
+        data = form_model(spec.body, form)
+    except ValidationError as e:
+        return form_errors(e)
+
+    def work(s: Session) -> None:
+        previous_lead = T.get_ticket(s, number).lead_code
+        ticket, life = T.act(bo, s, number, spec.action, viewer, reason=getattr(data, "reason", None),
+                             payload=spec.to_payload(data))
+        if previous_lead and life.lead != previous_lead:
+            tell_citizen_of_new_lead(bo, s, ticket, life)
+
+    try:
+        await in_session(request, work)
+    except TransitionError as e:
+        return form_errors(e)
+    return None
+
+
+def tell_citizen_of_new_lead(bo: T.Backoffice, session: Session, ticket: Ticket, life: Life) -> None:
+    """A decision on a 退单 or a reroute gives the citizen a new body to wait
+    for: say which, and why, on their channel."""
+    event = T.events_of(session, ticket)[-1]
+    why = f"，原因：{event.reason}" if event.reason else ""
+    tell_citizen(session, ticket, key=f"{ticket.number}:new_lead:{event.at.isoformat()}", kind="citizen_new_lead",
+                 body=f"您的工单 {ticket.number} 已改由{bo.catalog.name_of(life.lead)}办理{why}。", now=event.at)

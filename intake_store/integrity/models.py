@@ -1,0 +1,90 @@
+"""Tables of the integrity feature. Alembic owns the schema
+(`intake_store/migrations/versions/0004_integrity.py`)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ..models import json_column, ts_column
+
+
+class IntegrityRecord(SQLModel, table=True):
+    """政务失信记录. What it says is derived from its `record_event` rows on
+    every change; the columns here are kept for listings, clocks and scorecards."""
+
+    __tablename__ = "integrity_record"
+    __table_args__ = (
+        Index("ix_integrity_record_body_counts", "body_code", "recorded_at", "counts_until"),
+        Index("ix_integrity_record_due", "next_due_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    # One record per ticket. Tickets are never deleted; SET NULL keeps the
+    # record (and its number) if a database is ever emptied of tickets.
+    ticket_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("ticket.id", ondelete="SET NULL"),
+                                                                  nullable=True))
+    ticket_number: str = Field(max_length=20, unique=True)
+    category_code: str = Field(max_length=64)
+    recorded_at: datetime = ts_column(nullable=False)
+
+    body_code: str | None = Field(default=None, foreign_key="department.code", max_length=64)  # null: to be attached
+    body_name: str = Field(max_length=200)
+    severity: str = Field(max_length=4)
+    status: str = Field(max_length=12, index=True)  # active | withdrawn | repaired
+    stage: str | None = Field(default=None, max_length=12)  # objection | correction | repair | attach
+    counts_until: datetime | None = ts_column(nullable=True)
+    repaired_at: datetime | None = ts_column(nullable=True)
+    next_due_at: datetime | None = ts_column(nullable=True)
+    next_due_clock: str | None = Field(default=None, max_length=12)
+    updated_at: datetime = ts_column(nullable=False)
+
+
+class RecordEventRow(SQLModel, table=True):
+    """Append-only history of a record: nothing updates or deletes a row here."""
+
+    __tablename__ = "record_event"
+    __table_args__ = (UniqueConstraint("record_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="integrity_record.id", index=True)
+    seq: int
+    at: datetime = ts_column(nullable=False)
+    actor: str = Field(max_length=100)
+    role: str = Field(max_length=20)
+    action: str = Field(max_length=30)
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    payload: dict = json_column(dict)
+
+
+class TicketFact(SQLModel, table=True):
+    """One row per ticket: what a scorecard counts, written by the event
+    listener from the ticket's life and clocks in the same transaction, so
+    scorecards are one GROUP BY without replaying events."""
+
+    __tablename__ = "ticket_fact"
+    __table_args__ = (
+        Index("ix_ticket_fact_created", "created_at"),
+        Index("ix_ticket_fact_lead", "lead_code", "created_at"),
+        Index("ix_ticket_fact_respondent", "respondent_code", "verified_at"),
+        Index("ix_ticket_fact_accept_due", "accept_due_at"),
+        Index("ix_ticket_fact_reply_due", "reply_due_at"),
+        Index("ix_ticket_fact_lead_due", "lead_due_at"),
+    )
+    # A projection of the ticket: it goes when the ticket goes.
+    ticket_id: int = Field(sa_column=Column(Integer, ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True))
+    created_at: datetime = ts_column(nullable=False)
+    category_code: str = Field(max_length=64)
+    state: str = Field(max_length=20)
+    lead_code: str | None = Field(default=None, max_length=64)
+    respondent_code: str | None = Field(default=None, max_length=64)
+    # The current round's 签收 and 答复 clocks (done: when the clock stopped).
+    accept_due_at: datetime | None = ts_column(nullable=True)
+    accept_done_at: datetime | None = ts_column(nullable=True)
+    reply_due_at: datetime | None = ts_column(nullable=True)
+    reply_done_at: datetime | None = ts_column(nullable=True)
+    # The earliest running deadline the lead answers for (签收, 核查, 答复; 回访 is the hotline's).
+    lead_due_at: datetime | None = ts_column(nullable=True)
+    verify_result: str | None = Field(default=None, max_length=8)
+    verified_at: datetime | None = ts_column(nullable=True)
+    satisfaction: str | None = Field(default=None, max_length=8)
+    reopen_count: int = 0

@@ -1,0 +1,564 @@
+"""The integrity rules as plain functions: no I/O.
+
+- `default_severity`: how serious a substantiated complaint is, by default.
+- A dishonesty record (政务失信记录) is an append-only list of events;
+  `replay_record` folds them into a `RecordLife`, `check_record` says whether
+  an action is allowed now (and why not, in Chinese).
+- `record_clocks`: the 异议 (objection) answer and 更正 (correction) deadlines.
+- `counts_until`: until when a record counts against its body (publication
+  period, shortened by an approved 信用修复 but never below its minimum).
+- `integrity_score`, `grade`: the documented, configurable scorecard formula.
+- `warning_reasons`: the early-warning rule against a body's own baseline.
+
+The numbers come from `intake_store/data/integrity.yml` (`load_config`).
+"""
+from __future__ import annotations
+
+import calendar as _calendar
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from ..clocks import Clock
+from ..lifecycle import TransitionError
+from ..workcalendar import BEIJING, WorkCalendar
+
+CONFIG_PATH = Path(__file__).resolve().parent.parent / "data" / "integrity.yml"
+
+SEVERITIES = ("轻微", "一般", "严重")
+SUBSTANTIATED = ("属实", "部分属实")
+SATISFACTION_LEVELS = ("非常满意", "满意", "一般", "不满意")
+
+
+# ---------------------------------------------------------------- configuration
+
+@dataclass(frozen=True)
+class SeverityRule:
+    base: str
+    serious_amount_yuan: Decimal | None = None
+    urgent_serious: bool = False
+
+
+@dataclass(frozen=True)
+class Grade:
+    grade: str
+    name: str
+    min: float
+
+
+@dataclass(frozen=True)
+class WarningRule:
+    window_days: int = 30
+    baseline_windows: int = 3
+    rise_ratio: float = 1.5
+    min_count: int = 3
+    thresholds: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IntegrityConfig:
+    severity_default: str
+    severity_rules: Mapping[str, SeverityRule]
+    publication_months: Mapping[str, tuple[int, int]]  # severity -> (min, max)
+    objection_days: int
+    correction_days: int
+    weights: Mapping[str, float]
+    satisfaction_values: Mapping[str, float]
+    record_points: Mapping[str, float]
+    overdue_points: float
+    overdue_cap: float
+    grades: tuple[Grade, ...]
+    warning: WarningRule
+
+
+WEIGHT_KEYS = ("accept", "reply", "satisfaction", "no_reopen")
+WARNING_METRICS = ("substantiated", "overdue")
+
+
+def load_config(path: Path = CONFIG_PATH) -> IntegrityConfig:
+    """Read and check the integrity rules; a mistake in the file fails at start-up."""
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    problems: list[str] = []
+
+    def severity_ok(value: Any, where: str) -> str:
+        if value not in SEVERITIES:
+            problems.append(f"{where}: {value!r} is not one of {SEVERITIES}")
+        return value
+
+    sev = doc.get("severity") or {}
+    default = severity_ok(sev.get("default", "一般"), "severity.default")
+    rules = {}
+    for cat, r in (sev.get("categories") or {}).items():
+        amount = r.get("serious_amount_yuan")
+        rules[cat] = SeverityRule(
+            base=severity_ok(r.get("base", default), f"severity.categories.{cat}.base"),
+            serious_amount_yuan=Decimal(str(amount)) if amount is not None else None,
+            urgent_serious=bool(r.get("urgent_serious", False)),
+        )
+    publication = {}
+    for s in SEVERITIES:
+        p = (doc.get("publication_months") or {}).get(s)
+        if not p or not 0 <= int(p["min"]) <= int(p["max"]):
+            problems.append(f"publication_months.{s}: needs 0 <= min <= max")
+            continue
+        publication[s] = (int(p["min"]), int(p["max"]))
+    score = doc.get("score") or {}
+    weights = {k: float((score.get("weights") or {}).get(k, 0)) for k in WEIGHT_KEYS}
+    if sum(weights.values()) <= 0 or min(weights.values()) < 0:
+        problems.append("score.weights: weights must be >= 0 and not all 0")
+    sat_values = {k: float(v) for k, v in (score.get("satisfaction_values") or {}).items()}
+    if set(sat_values) != set(SATISFACTION_LEVELS):
+        problems.append(f"score.satisfaction_values: needs exactly {SATISFACTION_LEVELS}")
+    points = {k: float(v) for k, v in (score.get("record_points") or {}).items()}
+    if set(points) != set(SEVERITIES):
+        problems.append(f"score.record_points: needs exactly {SEVERITIES}")
+    grades = tuple(sorted((Grade(str(g["grade"]), str(g["name"]), float(g["min"])) for g in score.get("grades") or []),
+                          key=lambda g: -g.min))
+    if not grades or grades[-1].min > 0:
+        problems.append("score.grades: the lowest grade must start at 0")
+    w = doc.get("warning") or {}
+    warning = WarningRule(
+        window_days=int(w.get("window_days", 30)),
+        baseline_windows=int(w.get("baseline_windows", 3)),
+        rise_ratio=float(w.get("rise_ratio", 1.5)),
+        min_count=int(w.get("min_count", 3)),
+        thresholds={k: int(v) for k, v in (w.get("thresholds") or {}).items()},
+    )
+    if warning.window_days < 1 or warning.baseline_windows < 1:
+        problems.append("warning: window_days and baseline_windows must be at least 1")
+    if set(warning.thresholds) - set(WARNING_METRICS):
+        problems.append(f"warning.thresholds: only {WARNING_METRICS}")
+    for key in ("objection_days", "correction_days"):
+        if int(doc.get(key, 1)) < 1:
+            problems.append(f"{key}: must be at least 1 working day")
+    if problems:
+        raise ValueError(f"{path} is inconsistent:\n" + "\n".join(problems))
+    return IntegrityConfig(
+        severity_default=default,
+        severity_rules=rules,
+        publication_months=publication,
+        objection_days=int(doc.get("objection_days", 10)),
+        correction_days=int(doc.get("correction_days", 5)),
+        weights=weights,
+        satisfaction_values=sat_values,
+        record_points=points,
+        overdue_points=float(score.get("overdue_points", 0)),
+        overdue_cap=float(score.get("overdue_cap", 0)),
+        grades=grades,
+        warning=warning,
+    )
+
+
+@lru_cache(maxsize=1)
+def default_config() -> IntegrityConfig:
+    return load_config()
+
+
+# ---------------------------------------------------------------- severity
+
+def default_severity(config: IntegrityConfig, category: str | None, result: str,
+                     amount_yuan: Decimal | None = None, urgent: bool = False) -> str:
+    """轻微 / 一般 / 严重 for a substantiated complaint (rules in integrity.yml)."""
+    rule = config.severity_rules.get(category or "") or SeverityRule(base=config.severity_default)
+    level = SEVERITIES.index(rule.base)
+    big = rule.serious_amount_yuan is not None and amount_yuan is not None and Decimal(amount_yuan) >= rule.serious_amount_yuan
+    if big or (urgent and rule.urgent_serious):
+        level = SEVERITIES.index("严重")
+    if result == "部分属实":
+        level = max(0, level - 1)
+    return SEVERITIES[level]
+
+
+# ---------------------------------------------------------------- the record's life
+
+RECORD_ROLES: dict[str, frozenset[str]] = {
+    "record": frozenset({"system"}),
+    "reverify": frozenset({"system"}),
+    "attach": frozenset({"supervisor"}),
+    "object": frozenset({"department"}),
+    "objection_uphold": frozenset({"supervisor"}),
+    "objection_reject": frozenset({"supervisor"}),
+    "correct": frozenset({"supervisor"}),
+    "repair_apply": frozenset({"department"}),
+    "repair_approve": frozenset({"supervisor"}),
+    "repair_refuse": frozenset({"supervisor"}),
+}
+RECORD_ACTION_NAMES = {
+    "record": "记入政务失信记录",
+    "reverify": "重办后再次核查",
+    "attach": "认定被记录单位",
+    "object": "提出异议",
+    "objection_uphold": "异议成立",
+    "objection_reject": "异议不成立",
+    "correct": "更正记录",
+    "repair_apply": "申请信用修复",
+    "repair_approve": "批准信用修复",
+    "repair_refuse": "不批准信用修复",
+}
+NEEDS_REASON = frozenset({"object", "objection_uphold", "objection_reject", "correct", "repair_refuse"})
+STATUS_NAMES = {"active": "有效", "withdrawn": "已撤销", "repaired": "已修复"}
+STAGE_NAMES = {"objection": "异议处理中", "correction": "待更正", "repair": "修复审核中", "attach": "待认定单位"}
+
+
+@dataclass(frozen=True)
+class RecordEvent:
+    action: str
+    at: datetime
+    actor: str = "system"
+    role: str = "system"
+    reason: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Objection:
+    filed_at: datetime
+    reason: str
+    evidence: str | None
+    actor: str
+    decision: str | None = None  # upheld | rejected
+    decided_at: datetime | None = None
+    answer: str | None = None
+    corrected_at: datetime | None = None  # for an upheld one: when the record was corrected
+
+
+@dataclass(frozen=True)
+class Repair:
+    applied_at: datetime
+    rectification: str
+    evidence: str
+    actor: str
+    decision: str | None = None  # approved | refused
+    decided_at: datetime | None = None
+    answer: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordLife:
+    """Everything a record's events say about it now."""
+
+    ticket_number: str | None = None
+    category: str | None = None
+    recorded_at: datetime | None = None
+    body_code: str | None = None
+    body_name: str | None = None
+    verify_result: str | None = None
+    findings: str | None = None
+    severity: str | None = None
+    withdrawn: bool = False
+    objections: tuple[Objection, ...] = ()
+    repairs: tuple[Repair, ...] = ()
+
+    @property
+    def needs_body(self) -> bool:
+        return self.body_code is None
+
+    @property
+    def pending_objection(self) -> Objection | None:
+        o = self.objections[-1] if self.objections else None
+        return o if o and o.decision is None else None
+
+    @property
+    def correction_pending(self) -> bool:
+        o = self.objections[-1] if self.objections else None
+        return bool(o and o.decision == "upheld" and o.corrected_at is None)
+
+    @property
+    def pending_repair(self) -> Repair | None:
+        r = self.repairs[-1] if self.repairs else None
+        return r if r and r.decision is None else None
+
+    @property
+    def repaired_at(self) -> datetime | None:
+        return next((r.decided_at for r in self.repairs if r.decision == "approved"), None)
+
+    @property
+    def status(self) -> str:
+        if self.withdrawn:
+            return "withdrawn"
+        return "repaired" if self.repaired_at else "active"
+
+    @property
+    def stage(self) -> str | None:
+        """What the record waits for, if anything."""
+        if self.pending_objection:
+            return "objection"
+        if self.correction_pending:
+            return "correction"
+        if self.pending_repair:
+            return "repair"
+        if self.needs_body and not self.withdrawn:
+            return "attach"
+        return None
+
+    @property
+    def status_name(self) -> str:
+        return status_name(self.status, self.stage)
+
+
+def status_name(status: str, stage: str | None) -> str:
+    """What people read, e.g. 有效（异议处理中）."""
+    name = STATUS_NAMES[status]
+    return f"{name}（{STAGE_NAMES[stage]}）" if stage else name
+
+
+def check_record(life: RecordLife, event: RecordEvent) -> None:
+    """Raise TransitionError, with a reason a person can act on, if `event` may not happen now."""
+    a, p = event.action, event.payload
+    if a not in RECORD_ROLES:
+        raise TransitionError(f"未知的操作：{a}", "unknown_action")
+    name = RECORD_ACTION_NAMES[a]
+    if event.role not in RECORD_ROLES[a]:
+        raise TransitionError(f"当前角色无权执行“{name}”。", "forbidden")
+    if a == "record":
+        if life.recorded_at is not None:
+            raise TransitionError("这张工单已有政务失信记录。", "already_recorded")
+        if p.get("severity") not in SEVERITIES:
+            raise TransitionError("失信程度须为“轻微”“一般”或“严重”之一。", "invalid_severity")
+        return
+    if life.recorded_at is None:
+        raise TransitionError("没有这条政务失信记录。", "invalid_state")
+    if a in NEEDS_REASON and not (event.reason or "").strip():
+        raise TransitionError(f"{name}必须填写理由。", "reason_required")
+    if a != "reverify" and life.withdrawn:
+        raise TransitionError("这条记录已撤销，不能再办理。", "invalid_state")
+    if a == "attach":
+        if not life.needs_body:
+            raise TransitionError(f"这条记录已认定为{life.body_name}，如认定有误请走异议程序。", "invalid_state")
+        if not p.get("body_code"):
+            raise TransitionError("请指定被记录的单位。", "body_required")
+    if a == "object":
+        if life.needs_body:
+            raise TransitionError("记录尚未认定到具体单位，暂不能提出异议。", "invalid_state")
+        if life.pending_objection:
+            raise TransitionError("已有一项异议正在处理，请等待答复。", "objection_pending")
+        if life.correction_pending:
+            raise TransitionError("异议已成立，记录正在更正中。", "correction_pending")
+        if life.pending_repair:
+            raise TransitionError("信用修复申请正在审核，审核后再提出异议。", "repair_pending")
+    if a in ("objection_uphold", "objection_reject") and not life.pending_objection:
+        raise TransitionError("没有待答复的异议。", "no_pending_objection")
+    if a == "correct":
+        if not life.correction_pending:
+            raise TransitionError("只有异议成立后才能更正记录。", "no_upheld_objection")
+        changes = {k for k in ("severity", "findings", "withdraw") if p.get(k) not in (None, "", False)}
+        if not changes:
+            raise TransitionError("请说明如何更正：修改失信程度、修改核查情况，或撤销记录。", "nothing_to_change")
+        if "severity" in changes and p["severity"] not in SEVERITIES:
+            raise TransitionError("失信程度须为“轻微”“一般”或“严重”之一。", "invalid_severity")
+    if a == "repair_apply":
+        if life.needs_body:
+            raise TransitionError("记录尚未认定到具体单位，暂不能申请修复。", "invalid_state")
+        if life.repaired_at:
+            raise TransitionError("这条记录已经修复。", "already_repaired")
+        if life.pending_repair:
+            raise TransitionError("已有一项修复申请正在审核。", "repair_pending")
+        if life.pending_objection or life.correction_pending:
+            raise TransitionError("异议处理完毕后再申请信用修复。", "objection_pending")
+        if not str(p.get("rectification") or "").strip():
+            raise TransitionError("请说明整改情况。", "rectification_required")
+        if not str(p.get("evidence") or "").strip():
+            raise TransitionError("请提供整改证明材料。", "evidence_required")
+    if a in ("repair_approve", "repair_refuse") and not life.pending_repair:
+        raise TransitionError("没有待审核的修复申请。", "no_pending_repair")
+
+
+def apply_record(life: RecordLife, event: RecordEvent) -> RecordLife:
+    """The record after one event. Assumes `check_record` passed (replay trusts stored events)."""
+    a, at, p = event.action, event.at, event.payload
+    if a == "record":
+        return RecordLife(
+            ticket_number=p.get("ticket_number"), category=p.get("category"), recorded_at=at,
+            body_code=p.get("body_code"), body_name=p.get("body_name"), verify_result=p.get("result"),
+            findings=p.get("findings"), severity=p.get("severity"),
+        )
+    if a == "reverify":
+        # A later verification is kept in the history; when it also finds the
+        # complaint substantiated its findings are the current ones. A later
+        # 不属实 does not erase the record by itself: the body may object.
+        if p.get("result") in SUBSTANTIATED:
+            return replace(life, verify_result=p["result"], findings=p.get("findings") or life.findings)
+        return life
+    if a == "attach":
+        return replace(life, body_code=p["body_code"], body_name=p.get("body_name") or p["body_code"])
+    if a == "object":
+        o = Objection(filed_at=at, reason=event.reason or "", evidence=p.get("evidence"), actor=event.actor)
+        return replace(life, objections=life.objections + (o,))
+    if a in ("objection_uphold", "objection_reject"):
+        decided = replace(life.objections[-1], decision="upheld" if a == "objection_uphold" else "rejected",
+                          decided_at=at, answer=event.reason)
+        return replace(life, objections=life.objections[:-1] + (decided,))
+    if a == "correct":
+        corrected = replace(life.objections[-1], corrected_at=at)
+        return replace(
+            life,
+            objections=life.objections[:-1] + (corrected,),
+            severity=p.get("severity") or life.severity,
+            findings=p.get("findings") or life.findings,
+            withdrawn=bool(p.get("withdraw")),
+        )
+    if a == "repair_apply":
+        r = Repair(applied_at=at, rectification=p["rectification"], evidence=p["evidence"], actor=event.actor)
+        return replace(life, repairs=life.repairs + (r,))
+    if a in ("repair_approve", "repair_refuse"):
+        decided = replace(life.repairs[-1], decision="approved" if a == "repair_approve" else "refused",
+                          decided_at=at, answer=event.reason)
+        return replace(life, repairs=life.repairs[:-1] + (decided,))
+    raise TransitionError(f"未知的操作：{a}", "unknown_action")
+
+
+def replay_record(events: list[RecordEvent]) -> RecordLife:
+    life = RecordLife()
+    for e in events:
+        life = apply_record(life, e)
+    return life
+
+
+# ---------------------------------------------------------------- clocks and publication
+
+def objection_clock(o: Objection, config: IntegrityConfig, cal: WorkCalendar) -> Clock:
+    return Clock("objection", "异议答复", o.filed_at, cal.add_working_days(o.filed_at, config.objection_days), o.decided_at)
+
+
+def correction_clock(o: Objection, config: IntegrityConfig, cal: WorkCalendar) -> Clock:
+    return Clock("correction", "更正", o.decided_at, cal.add_working_days(o.decided_at, config.correction_days), o.corrected_at)
+
+
+def record_clocks(life: RecordLife, config: IntegrityConfig, cal: WorkCalendar) -> dict[str, Clock]:
+    """The latest objection's answer clock and, once it is upheld, its correction clock."""
+    if not life.objections:
+        return {}
+    o = life.objections[-1]
+    clocks = {"objection": objection_clock(o, config, cal)}
+    if o.decision == "upheld":
+        clocks["correction"] = correction_clock(o, config, cal)
+    return clocks
+
+
+def add_months(dt: datetime, months: int) -> datetime:
+    """The same Beijing day and time `months` later (the 31st becomes the month's last day)."""
+    local = dt.astimezone(BEIJING)
+    index = local.month - 1 + months
+    year, month = local.year + index // 12, index % 12 + 1
+    day = min(local.day, _calendar.monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day)
+
+
+def counts_until(life: RecordLife, config: IntegrityConfig) -> datetime | None:
+    """Until when the record counts against its body (None: not recorded yet).
+
+    Unrepaired: the longest publication period of its severity. Repaired: the
+    shortest period, or the approval if later (repair shortens publication but
+    never below the minimum). Withdrawn: never (the end equals the start).
+    """
+    if life.recorded_at is None:
+        return None
+    if life.withdrawn:
+        return life.recorded_at
+    shortest, longest = config.publication_months[life.severity]
+    end = add_months(life.recorded_at, longest)
+    if life.repaired_at:
+        end = min(end, max(life.repaired_at, add_months(life.recorded_at, shortest)))
+    return end
+
+
+def counts_against(life: RecordLife, config: IntegrityConfig, at: datetime) -> bool:
+    end = counts_until(life, config)
+    return bool(life.body_code and end and life.recorded_at <= at < end)
+
+
+# ---------------------------------------------------------------- scorecards
+
+@dataclass(frozen=True)
+class Figures:
+    """What the SQL aggregation counts for one body and period."""
+
+    body_code: str
+    received: int = 0  # tickets led by the body, received in the period
+    accept_due: int = 0  # of those, 签收 clocks that have come due or stopped
+    accept_on_time: int = 0
+    reply_due: int = 0
+    reply_on_time: int = 0
+    satisfaction: Mapping[str, int] = field(default_factory=dict)  # level -> count
+    reopened: int = 0
+    overdue_open: int = 0  # open tickets led by the body past a deadline now
+    complaints: int = 0  # tickets naming the body as respondent, received in the period
+    substantiated: int = 0  # of those, verified 属实 / 部分属实
+    records: int = 0  # dishonesty records made in the period
+    repairs: int = 0  # repairs approved in the period
+    counting: Mapping[str, int] = field(default_factory=dict)  # severity -> records counting at the period's end
+
+    @property
+    def rated(self) -> int:
+        return sum(self.satisfaction.values())
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def rates(f: Figures, config: IntegrityConfig) -> dict[str, float | None]:
+    """The rates a scorecard shows; None where there is nothing to measure."""
+    sat = None
+    if f.rated:
+        sat = sum(config.satisfaction_values[k] * n for k, n in f.satisfaction.items()) / f.rated
+    return {
+        "accept_on_time_rate": _ratio(f.accept_on_time, f.accept_due),
+        "reply_on_time_rate": _ratio(f.reply_on_time, f.reply_due),
+        "satisfaction_index": sat,
+        "satisfied_rate": _ratio(f.satisfaction.get("非常满意", 0) + f.satisfaction.get("满意", 0), f.rated),
+        "reopen_rate": _ratio(f.reopened, f.received),
+        "substantiated_rate": _ratio(f.substantiated, f.complaints),
+    }
+
+
+def integrity_score(f: Figures, config: IntegrityConfig) -> float:
+    """综合诚信分 0-100 (formula documented in integrity.yml, `score`)."""
+    r = rates(f, config)
+    parts = {
+        "accept": r["accept_on_time_rate"],
+        "reply": r["reply_on_time_rate"],
+        "satisfaction": r["satisfaction_index"],
+        "no_reopen": None if r["reopen_rate"] is None else 1 - r["reopen_rate"],
+    }
+    measured = {k: v for k, v in parts.items() if v is not None and config.weights[k] > 0}
+    total_weight = sum(config.weights[k] for k in measured)
+    performance = 100 * sum(config.weights[k] * v for k, v in measured.items()) / total_weight if total_weight else 100.0
+    penalty = sum(config.record_points[s] * n for s, n in f.counting.items())
+    penalty += min(config.overdue_cap, config.overdue_points * f.overdue_open)
+    return round(max(0.0, performance - penalty), 1)
+
+
+def grade(score: float, config: IntegrityConfig) -> Grade:
+    return next(g for g in config.grades if score >= g.min)
+
+
+# ---------------------------------------------------------------- early warning
+
+METRIC_NAMES = {"substantiated": "经核查属实的投诉", "overdue": "错过签收或答复时限的工单"}
+
+
+def warning_reasons(current: Mapping[str, int], baseline: Mapping[str, list[int]], config: IntegrityConfig) -> list[str]:
+    """Why a body is flagged (empty: not flagged).
+
+    `current`: this window's count per metric; `baseline`: the counts of the
+    windows before it, which make the body's own baseline (their mean).
+    """
+    rule = config.warning
+    reasons = []
+    for metric in WARNING_METRICS:
+        now = current.get(metric, 0)
+        past = baseline.get(metric) or []
+        mean = sum(past) / len(past) if past else 0.0
+        name = METRIC_NAMES[metric]
+        threshold = rule.thresholds.get(metric)
+        if threshold is not None and now >= threshold:
+            reasons.append(f"近{rule.window_days}天{name}{now}件，达到预警阈值{threshold}件")
+        elif now >= rule.min_count and now > mean * rule.rise_ratio:
+            reasons.append(f"近{rule.window_days}天{name}{now}件，高于本单位此前{len(past)}期平均{mean:.1f}件的{rule.rise_ratio:g}倍")
+    return reasons

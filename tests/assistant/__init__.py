@@ -1,0 +1,1 @@
+"""Tests of the conversation: dialogue stories, actions, end to end."""

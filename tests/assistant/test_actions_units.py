@@ -1,0 +1,677 @@
+"""Unit tests of the custom actions. They need rasa_sdk, so they run in the
+Rasa environment with plain unittest:
+
+    .venv-rasa/bin/python -m unittest -v tests.assistant.test_actions_units
+
+(test_action_units_wrapper.py runs exactly that from the app's pytest.)
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import unittest
+import uuid
+from datetime import date
+from typing import Any, Dict, List, Optional
+
+from aiohttp import web
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import status
+from actions.complaint import (
+    ActionSubmitComplaint, ValidateComplaintForm, ValidateRetryForm, required_slots, ticket_payload,
+)
+from actions.extraction import corrected_value, evidence_from, field_named, promise_from
+from actions.parsing import (
+    amount_from_text, find_id_numbers, find_phone, find_query_code, find_ticket_number, format_yuan, is_valid_phone,
+    mask_id_number, mask_ids, mask_phone, normalize_phone, parse_amount,
+)
+from actions.status import ValidateStatusForm
+from actions.urgency import assess_urgency
+
+ID = "370602199001011234"
+
+
+class AmountParserTest(unittest.TestCase):
+    def test_spoken_and_written_amounts(self):
+        cases = {
+            "30万": 300_000, "三十万元": 300_000, "1.2亿": 120_000_000, "12,600元": 12_600, "八千多": 8_000,
+            "两万三": 23_000, "80多万": 800_000, "六十五万三千元": 653_000, "一百零五万": 1_050_000,
+            "十五万": 150_000, "4万8": 48_000, "12万5千": 125_000, "一亿二千万": 120_000_000, "一亿二": 120_000_000,
+            "三百五": 350, "大概六十来万": 600_000, "1200多万": 12_000_000, "87.5万元": 875_000, "8千多块": 8_000,
+            "是三十五万": 350_000, "12600": 12_600, "三千多万": 30_000_000, "２１５万": 2_150_000,
+        }
+        for text, expected in cases.items():
+            with self.subTest(text=text):
+                self.assertEqual(parse_amount(text), expected)
+
+    def test_not_amounts(self):
+        for text in ("", "万", "几十万", "1,2", "三十万，二十万", "住建局"):
+            with self.subTest(text=text):
+                self.assertIsNone(parse_amount(text))
+
+    def test_amount_in_a_sentence_prefers_what_is_owed(self):
+        self.assertEqual(amount_from_text("合同三百六十万，款却只付了一百万，剩下二百六十万拖了四年"), 2_600_000)
+        self.assertEqual(amount_from_text("总投资1.2亿，还有三千多万没给"), 30_000_000)
+        self.assertEqual(amount_from_text("大概三十万吧"), 300_000)
+
+    def test_dates_phones_and_head_counts_are_not_money(self):
+        self.assertIsNone(amount_from_text("2021年开工，30多名工人，电话13812345678"))
+
+    def test_format(self):
+        self.assertEqual(format_yuan(350_000), "35万元（350,000元）")
+        self.assertEqual(format_yuan(8_000), "8,000元")
+        self.assertEqual(format_yuan(120_000_000), "1.2亿元（120,000,000元）")
+
+
+class PhoneTest(unittest.TestCase):
+    def test_valid_numbers_with_separators(self):
+        cases = {
+            "13812345678": "13812345678", "138 1234 5678": "13812345678", "138-1234-5678": "13812345678",
+            "+86 138 1234 5678": "13812345678", "１３８１２３４５６７８": "13812345678",
+            "0535-6612345": "0535-6612345", "(0535)6612345": "0535-6612345", "0535 661 2345": "0535-6612345",
+            "010-62345678": "010-62345678", "01062345678": "010-62345678",
+        }
+        for text, expected in cases.items():
+            with self.subTest(text=text):
+                self.assertTrue(is_valid_phone(text))
+                self.assertEqual(normalize_phone(text), expected)
+
+    def test_invalid_numbers(self):
+        for text in ("12345", "1381234567", "12812345678", "138123456789", "0535-123", ID, "电话多少"):
+            with self.subTest(text=text):
+                self.assertFalse(is_valid_phone(text))
+        self.assertIsNone(find_phone(f"身份证{ID}"))
+
+    def test_phone_inside_a_sentence(self):
+        self.assertEqual(find_phone("我姓王，电话 139 0535 1234，白天打"), "13905351234")
+
+    def test_masking(self):
+        self.assertEqual(mask_phone("13812345678"), "138****5678")
+        self.assertEqual(mask_phone("0535-6612345"), "0535-***2345")
+
+
+class IdMaskingTest(unittest.TestCase):
+    def test_mask_keeps_first_six_and_last_four(self):
+        self.assertEqual(mask_id_number(ID), "370602********1234")
+        self.assertEqual(mask_id_number("37068719900101002X"), "370687********002X")
+
+    def test_masked_everywhere_in_text(self):
+        text = f"我叫张三，身份证{ID}，另一个 370602 19900101 1234，电话13812345678"
+        masked = mask_ids(text)
+        self.assertNotIn(ID, masked)
+        self.assertNotIn("19900101", masked)
+        self.assertIn("13812345678", masked)  # a phone number is not an ID number
+        self.assertEqual(find_id_numbers(text), ["370602********1234", "370602********1234"])
+
+    def test_full_width_digits(self):
+        self.assertEqual(mask_ids("３７０６０２１９９００１０１１２３４"), "370602********1234")
+
+
+class TicketFormatTest(unittest.TestCase):
+    def test_ticket_number_forms(self):
+        for text in ("20261122-0007", "202611220007", "20261122 0007", "工单号是20261122－0007"):
+            with self.subTest(text=text):
+                self.assertEqual(find_ticket_number(text), "20261122-0007")
+        self.assertIsNone(find_ticket_number("20261341-0007"))
+
+    def test_query_code(self):
+        self.assertEqual(find_query_code("工单20261122-0007 查询码58392017"), "58392017")
+        self.assertIsNone(find_query_code("202611220007"))
+        self.assertIsNone(find_query_code("13812345678"))
+
+
+class UrgencyTest(unittest.TestCase):
+    def test_wages_before_spring_festival(self):
+        urgent, reason = assess_urgency(["包工头说春节前一定给，现在工资还欠着"], "wage_arrears", date(2026, 6, 1))
+        self.assertTrue(urgent)
+        self.assertIn("春节", reason)
+
+    def test_wages_in_winter_without_keyword(self):
+        self.assertTrue(assess_urgency(["工地欠了三个月工钱"], "wage_arrears", date(2027, 1, 10))[0])
+        self.assertFalse(assess_urgency(["工地欠了三个月工钱"], "wage_arrears", date(2026, 6, 10))[0])
+
+    def test_many_people(self):
+        urgent, reason = assess_urgency(["欠我们几十个工人的钱"], "arrears")
+        self.assertTrue(urgent)
+        self.assertIn("几十个工人", reason)
+        self.assertTrue(assess_urgency(["全村的补偿款都没发"], "property_rights")[0])
+        self.assertFalse(assess_urgency(["我们5个人合伙干的"], "arrears")[0])
+
+    def test_safety_and_hardship(self):
+        self.assertIn("安全", assess_urgency(["安置房墙裂了，随时可能塌"], "property_rights")[1])
+        self.assertIn("受伤", assess_urgency(["工地已经有人受伤了"], "safety")[1])
+        self.assertIn("就医", assess_urgency(["我爸住院等着这笔钱做手术"], "arrears")[1])
+
+    def test_plain_complaint_is_not_urgent(self):
+        self.assertEqual(assess_urgency(["区住建局欠我们工程款三十万"], "arrears"), (False, None))
+
+
+class ExtractionTest(unittest.TestCase):
+    def test_promise_and_evidence_from_a_long_message(self):
+        text = "我们公司2022年给龙口市住建局修路，验收时答应年底前付清三十五万，到现在一分没给，有合同和验收单"
+        self.assertIn("答应年底前付清", promise_from(text))
+        self.assertEqual(evidence_from(text), "合同、验收单")
+        self.assertEqual(evidence_from("都是口头答应的"), "无")
+
+    def test_correction_words(self):
+        self.assertEqual(field_named("金额说错了"), "amount")
+        self.assertEqual(field_named("承诺时间不对"), "promise_date")
+        self.assertEqual(field_named("单位写错了"), "respondent")
+        self.assertEqual(field_named("联系电话要改"), "phone")
+        self.assertEqual(corrected_value("不是三十万，是三百万"), "三百万")
+
+
+# ---------------------------------------------------------------- actions on hand-made conversations
+
+def entity(text: str, name: str, said: str, value: Optional[str] = None) -> Dict[str, Any]:
+    start = text.index(said)
+    return {"entity": name, "value": value or said, "start": start, "end": start + len(said)}
+
+
+class Conversation:
+    """Events as the action server receives them, built turn by turn."""
+
+    def __init__(self, sender: str = "web-abc"):
+        self.sender = sender
+        self.events: List[Dict[str, Any]] = []
+        self.slots: Dict[str, Any] = {}
+        self.messages: List[Dict[str, Any]] = []
+
+    def say(self, text: str, intent: str, entities=(), confidence: float = 0.93) -> "Conversation":
+        self.events.append({"event": "action", "name": "action_listen"})
+        self.events.append({
+            "event": "user", "text": text, "message_id": uuid.uuid4().hex, "input_channel": "rest",
+            "parse_data": {"text": text, "intent": {"name": intent, "confidence": confidence},
+                           "entities": list(entities)},
+        })
+        return self
+
+    def tracker(self, extra: List[Dict[str, Any]] = ()) -> Tracker:
+        events = self.events + list(extra)
+        user = [e for e in events if e["event"] == "user"][-1]
+        latest = dict(user["parse_data"], message_id=user["message_id"])
+        return Tracker(self.sender, dict(self.slots), latest, events, False, None,
+                       {"name": "complaint_form"}, "action_listen")
+
+    def run(self, action, extra: List[Dict[str, Any]] = (), loop: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Run an action; a form's validation sees the form's own run last,
+        as Rasa appends it for the call."""
+        dispatcher = CollectingDispatcher()
+        name = action.name()
+        loop = loop or (name[len("validate_"):] if name.startswith("validate_") else None)
+        visible = list(extra) + ([{"event": "action", "name": loop}] if loop else [])
+        events = asyncio.run(action.run(dispatcher, self.tracker(visible), {}))
+        self.messages = dispatcher.messages
+        self.events.extend(extra)
+        for e in events:
+            self.events.append(e)
+            if e["event"] == "slot":
+                self.slots[e["name"]] = e["value"]
+        return events
+
+    def start(self, form: str = "complaint_form", action=None):
+        return self.run(action or ValidateComplaintForm(), [{"event": "active_loop", "name": form}])
+
+    def texts(self) -> str:
+        return "\n".join(m.get("text") or "" for m in self.messages)
+
+
+ALL_AT_ONCE = "我们公司2022年给龙口市住建局修的路，验收时答应年底前付清三十五万，到现在一分没给，有合同和验收单，我电话13812345678"
+
+
+class ComplaintFormTest(unittest.TestCase):
+    def test_everything_in_the_first_message_is_not_asked_again(self):
+        c = Conversation().say(ALL_AT_ONCE, "complain_arrears", [
+            entity(ALL_AT_ONCE, "date", "2022年"),
+            entity(ALL_AT_ONCE, "respondent", "龙口市住建局", "烟台市住房和城乡建设局"),
+            entity(ALL_AT_ONCE, "amount", "三十五万"),
+            entity(ALL_AT_ONCE, "phone", "13812345678"),
+        ], confidence=0.88)
+        c.start()
+        s = c.slots
+        self.assertEqual(s["category"], "arrears")
+        self.assertAlmostEqual(s["category_confidence"], 0.88)
+        self.assertEqual(s["description"], ALL_AT_ONCE)
+        self.assertEqual(s["respondent"], "烟台市住房和城乡建设局")
+        self.assertEqual(s["amount"], 350_000)
+        self.assertEqual(s["promise_date"], "2022年")
+        self.assertIn("答应年底前付清", s["promise"])
+        self.assertEqual(s["evidence"], "合同、验收单")
+        self.assertEqual(s["phone"], "13812345678")
+        self.assertFalse(s["anonymous"])
+        # 龙口市 is not a 区/县 prefix, so the place is still asked; then consent
+        self.assertEqual(s["requested_slot"], "place")
+        c.say("龙口市", "inform", [entity("龙口市", "place", "龙口市")])
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["place"], "龙口市")
+        self.assertEqual(c.slots["requested_slot"], "consent_disclose")
+        c.say("/deny", "deny")
+        c.run(ValidateComplaintForm())
+        self.assertIs(c.slots["consent_disclose"], False)
+        self.assertEqual(c.slots["requested_slot"], "confirmed")
+
+    def test_short_start_asks_for_the_story_then_each_field(self):
+        c = Conversation().say("我要投诉", "complain_wage_arrears", confidence=0.6)
+        c.start()
+        self.assertIsNone(c.slots.get("description"))
+        self.assertEqual(c.slots["requested_slot"], "description")
+        text = "给福山区住建局的工地干活，工头说干完就结工资，一直没给"
+        c.say(text, "complain_wage_arrears", [entity(text, "respondent", "福山区住建局")], confidence=0.95)
+        c.run(ValidateComplaintForm())
+        self.assertIn("一直没给", c.slots["description"])
+        self.assertEqual(c.slots["place"], "福山区")  # read from 福山区住建局
+        self.assertEqual(c.slots["category_confidence"], 0.95)
+        self.assertEqual(c.slots["requested_slot"], "promise_date")
+        c.say("去年腊月", "inform", [entity("去年腊月", "date", "去年腊月")])
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["requested_slot"], "amount")
+        c.say("八千多", "inform")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["amount"], 8_000)
+        self.assertEqual(c.slots["requested_slot"], "evidence")
+        c.say("没有", "deny")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["evidence"], "无")
+        self.assertEqual(c.slots["requested_slot"], "phone")
+
+    def test_an_answer_may_carry_more_fields(self):
+        first = "区住建局的事我要投诉一下，太不像话了"
+        c = Conversation().say(first, "complain_arrears", [entity(first, "respondent", "区住建局")])
+        c.start()
+        self.assertEqual(c.slots["requested_slot"], "promise")
+        text = "去年十月答应年底前付清"
+        c.say(text, "inform", [entity(text, "date", "去年十月")])
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["promise"], text)
+        self.assertEqual(c.slots["promise_date"], "去年十月")
+        self.assertEqual(c.slots["requested_slot"], "amount")
+
+    def test_place_answer_keeps_the_street(self):
+        c = self._at("place")
+        c.say("牟平区宁海街道", "inform", [entity("牟平区宁海街道", "place", "牟平区")])
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["place"], "牟平区宁海街道")
+
+    def test_bad_phone_gets_a_plain_re_ask(self):
+        c = self._at("phone")
+        c.say("1381234", "inform")
+        events = c.run(ValidateComplaintForm())
+        self.assertIn("号码好像不对", c.texts())
+        self.assertEqual(c.slots["requested_slot"], "phone")
+        self.assertFalse(any(e["event"] == "action_execution_rejected" for e in events))
+        c.say("0535 661 2345", "give_contact")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["phone"], "0535-6612345")
+        self.assertEqual(c.slots["requested_slot"], "consent_disclose")
+
+    def test_anonymous_skips_phone_and_consent_and_says_no_callback(self):
+        c = self._at("phone")
+        c.say("/want_anonymous", "want_anonymous")
+        c.run(ValidateComplaintForm())
+        self.assertTrue(c.slots["anonymous"])
+        self.assertIsNone(c.slots["phone"])
+        self.assertIn("无法打电话给您回访", c.texts())
+        self.assertEqual(c.slots["requested_slot"], "confirmed")
+        self.assertNotIn("phone", required_slots(c.slots))
+        self.assertNotIn("consent_disclose", required_slots(c.slots))
+
+    def test_correction_with_value_then_read_back_again(self):
+        c = self._at("confirmed")
+        text = "金额说错了，是三十五万"
+        c.say(text, "correct_field", [entity(text, "amount", "三十五万")])
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["amount"], 350_000)
+        self.assertIn("涉及金额已改为：35万元", c.texts())
+        self.assertIsNone(c.slots["confirmed"])
+        self.assertEqual(c.slots["requested_slot"], "confirmed")
+
+    def test_correction_that_names_no_field_asks_which(self):
+        c = self._at("confirmed")
+        c.say("不对", "deny")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["requested_slot"], "field_to_correct")
+        c.say("改地点", "correct_field")
+        c.run(ValidateComplaintForm())
+        self.assertIsNone(c.slots["place"])
+        self.assertEqual(c.slots["requested_slot"], "place")
+        c.say("牟平区", "inform", [entity("牟平区", "place", "牟平区")])
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["place"], "牟平区")
+        self.assertEqual(c.slots["requested_slot"], "confirmed")
+
+    def test_wrong_entity_after_denial_is_ignored(self):
+        c = self._at("confirmed")
+        text = "不是镇政府，是街道办"
+        c.say(text, "correct_field", [entity(text, "respondent", "镇政府"), entity(text, "respondent", "街道办")])
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["respondent"], "街道办")
+
+    def test_confirm_ends_the_form(self):
+        c = self._at("confirmed")
+        c.say("/affirm", "affirm")
+        c.run(ValidateComplaintForm())
+        self.assertTrue(c.slots["confirmed"])
+        self.assertIsNone(c.slots["requested_slot"])
+
+    def test_interruptions_are_left_to_the_rules(self):
+        for intent in ("chitchat", "stop", "ask_human", "bot_challenge"):
+            with self.subTest(intent=intent):
+                c = self._at("place")
+                c.say("随便说点什么", intent)
+                events = c.run(ValidateComplaintForm())
+                self.assertEqual([e["event"] for e in events], ["action_execution_rejected"])
+
+    def test_low_confidence_answer_is_used_when_it_fits(self):
+        c = self._at("place")
+        c.say("福山区清洋街道", "nlu_fallback", confidence=0.3)
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["place"], "福山区清洋街道")
+        c = self._at("amount")
+        c.say("啥", "nlu_fallback", confidence=0.2)
+        events = c.run(ValidateComplaintForm())
+        self.assertEqual([e["event"] for e in events], ["action_execution_rejected"])
+
+    def test_resumed_form_does_not_take_the_interrupting_message(self):
+        c = self._at("place")
+        c.say("继续", "deny")
+        c.run(ValidateComplaintForm(), [{"event": "loop_interrupted", "is_interrupted": True}])
+        self.assertIsNone(c.slots["place"])
+        self.assertEqual(c.slots["requested_slot"], "place")
+
+    def test_form_asks_again_after_chitchat_was_answered(self):
+        c = self._at("place")
+        c.say("你叫什么名字", "chitchat")
+        self.assertEqual([e["event"] for e in c.run(ValidateComplaintForm())], ["action_execution_rejected"])
+        # the chitchat rule answered; the form runs again without a new message
+        events = c.run(ValidateComplaintForm(), [
+            {"event": "action", "name": "utter_chitchat"}, {"event": "bot", "text": "我是热线的投诉助手"}])
+        self.assertNotIn("action_execution_rejected", [e["event"] for e in events])
+        self.assertEqual(c.slots["requested_slot"], "place")
+
+    def test_id_number_is_never_stored_unmasked(self):
+        text = f"我叫张三，身份证{ID}，市财政局欠我货款两万三，电话13812345678"
+        c = Conversation().say(text, "complain_arrears", [
+            entity(text, "id_number", ID), entity(text, "respondent", "市财政局", "烟台市财政局"),
+            entity(text, "amount", "两万三"),
+        ])
+        c.start()
+        self.assertEqual(c.slots["id_number"], "370602********1234")
+        self.assertIn("身份证号", c.texts())
+        for name, value in c.slots.items():
+            self.assertNotIn(ID, json.dumps(value, ensure_ascii=False), name)
+        self.assertEqual(c.slots["contact_name"], "张三")
+        self.assertEqual(c.slots["amount"], 23_000)
+        payload = ticket_payload(c.tracker())
+        self.assertNotIn(ID, json.dumps(payload, ensure_ascii=False))
+
+    def test_entities_cut_from_an_id_number_are_ignored(self):
+        text = f"我叫王芳，身份证{ID}，电话139 0535 1234"
+        c = Conversation().say("门口路灯坏了好几天了，晚上看不见", "complain_other")
+        c.start()
+        c.say(text, "give_contact", [entity(text, "date", "19900101"), entity(text, "phone", "139 0535 1234")])
+        c.run(ValidateComplaintForm())
+        self.assertIsNone(c.slots.get("promise_date"))
+        self.assertEqual(c.slots["phone"], "13905351234")
+        self.assertIsNone(c.slots.get("place"))  # a phone number is not the place asked for
+        self.assertEqual(c.slots["requested_slot"], "place")
+
+    def test_started_by_a_button_after_did_you_mean(self):
+        c = Conversation().say("我家门口的路灯坏了好几天了，晚上走路看不见", "nlu_fallback", confidence=0.3)
+        original = c.events[-1]
+        c.say("/complain_other", "complain_other", confidence=1.0)
+        c.start()
+        self.assertEqual(c.slots["description"], original["text"])
+        source = ticket_payload(c.tracker())["field_sources"]["description"]
+        self.assertEqual(source, {"message_id": original["message_id"], "text": original["text"]})
+
+    def test_a_complaint_may_start_with_details(self):
+        text = "我们公司2023年给福山区住建局修路，验收时答应年底前付清三十五万，一分没给，我电话13812345678"
+        c = Conversation().say(text, "give_contact", [entity(text, "phone", "13812345678")])
+        c.events[-1]["parse_data"]["intent_ranking"] = [
+            {"name": "give_contact", "confidence": 0.6}, {"name": "complain_arrears", "confidence": 0.3}]
+        c.start()
+        self.assertEqual((c.slots["category"], c.slots["category_confidence"]), ("arrears", 0.3))
+        self.assertEqual(c.slots["description"], text)
+        self.assertEqual(c.slots["phone"], "13812345678")
+        # 匿名 first: the story is asked, and a complaint intent then sets the category
+        c = Conversation().say("我想匿名反映个事", "want_anonymous")
+        c.start()
+        self.assertTrue(c.slots["anonymous"])
+        self.assertEqual(c.slots["category"], "other")
+        self.assertEqual(c.slots["requested_slot"], "description")
+        c.say("街道办答应给我们小区装电梯的补贴，两年了一直没兑现", "complain_township_service")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["category"], "township_service")
+        self.assertEqual(c.slots["requested_slot"], "respondent")
+
+    def test_general_request_is_other(self):
+        c = Conversation().say("我家门口的路灯坏了好几天了，晚上走路看不见", "complain_other")
+        c.start()
+        self.assertEqual(c.slots["category"], "other")
+        self.assertIn("一般诉求", c.texts())
+        self.assertEqual(c.slots["requested_slot"], "place")
+
+    def test_payload_keeps_sources_and_a_stable_key(self):
+        c = self._at("confirmed")
+        c.say("/affirm", "affirm")
+        c.run(ValidateComplaintForm())
+        payload = ticket_payload(c.tracker())
+        self.assertEqual(payload["channel"], "rest")
+        self.assertEqual(payload["conversation_id"], c.sender)
+        self.assertEqual(payload["amount_yuan"], 300_000)
+        self.assertEqual(payload["contact_phone"], "13812345678")
+        first = [e for e in c.events if e["event"] == "user"][0]
+        self.assertEqual(payload["field_sources"]["respondent"]["message_id"], first["message_id"])
+        self.assertEqual(payload["field_sources"]["amount_yuan"]["text"], "三十万")
+        self.assertEqual(payload["idempotency_key"], ticket_payload(c.tracker())["idempotency_key"])
+        # a second complaint in the same conversation gets another key
+        c.say("还有一件事，街道办答应的低保一直没落实", "complain_township_service")
+        c.start()
+        self.assertNotEqual(c.slots["complaint_key"], payload["idempotency_key"])
+
+    @staticmethod
+    def _at(slot: str) -> Conversation:
+        """A wage complaint walked up to the given question."""
+        c = Conversation()
+        text = "区住建局欠我们公司的工程款"
+        c.say(text, "complain_arrears", [entity(text, "respondent", "区住建局")])
+        c.start()
+        answers = {
+            "promise": ("说好验收后三个月内付清", "inform", []),
+            "promise_date": ("2023年10月", "inform", [entity("2023年10月", "date", "2023年10月")]),
+            "amount": ("三十万", "inform", [entity("三十万", "amount", "三十万")]),
+            "place": ("福山区", "inform", [entity("福山区", "place", "福山区")]),
+            "evidence": ("有合同", "inform", []),
+            "phone": ("13812345678", "give_contact", [entity("13812345678", "phone", "13812345678")]),
+            "consent_disclose": ("/affirm", "affirm", []),
+        }
+        for _ in range(len(answers)):
+            asked = c.slots.get("requested_slot")
+            if asked == slot:
+                break
+            c.say(*answers[asked])
+            c.run(ValidateComplaintForm())
+        assert c.slots.get("requested_slot") == slot, c.slots.get("requested_slot")
+        return c
+
+
+class RetryFormTest(unittest.TestCase):
+    def test_retry_words_whatever_the_intent(self):
+        for text, intent in (("重新提交", "stop"), ("再试一次", "inform"), ("/affirm", "affirm")):
+            with self.subTest(text=text):
+                c = Conversation().say(text, intent)
+                c.run(ValidateRetryForm())
+                self.assertTrue(c.slots["retry_submit"])
+                self.assertIsNone(c.slots["requested_slot"])
+
+    def test_stop_is_left_to_the_rules(self):
+        c = Conversation().say("先不提交了", "stop")
+        events = c.run(ValidateRetryForm())
+        self.assertEqual([e["event"] for e in events], ["action_execution_rejected"])
+
+
+class StatusFormTest(unittest.TestCase):
+    def test_number_and_code_in_one_message(self):
+        text = "工单20261122 0007，查询码58392017"
+        c = Conversation().say(text, "query_status")
+        c.start("status_form", ValidateStatusForm())
+        self.assertEqual(c.slots["ticket_number"], "20261122-0007")
+        self.assertEqual(c.slots["query_code"], "58392017")
+        self.assertIsNone(c.slots["requested_slot"])
+
+    def test_filed_ticket_is_used_and_another_number_needs_its_code(self):
+        c = Conversation()
+        c.slots.update(filed_ticket_number="20261122-0007", filed_query_code="58392017")
+        c.say("查一下进度", "query_status")
+        c.start("status_form", ValidateStatusForm())
+        self.assertEqual((c.slots["ticket_number"], c.slots["query_code"]), ("20261122-0007", "58392017"))
+        c.say("查下20261120-0003这个", "query_status")
+        c.start("status_form", ValidateStatusForm())
+        self.assertEqual(c.slots["ticket_number"], "20261120-0003")
+        self.assertIsNone(c.slots["query_code"])
+        self.assertEqual(c.slots["requested_slot"], "query_code")
+        c.say("1234", "inform")
+        c.run(ValidateStatusForm())
+        self.assertIn("8位数字", c.texts())
+        c.say("66120398", "inform")
+        c.run(ValidateStatusForm())
+        self.assertEqual(c.slots["query_code"], "66120398")
+        self.assertIsNone(c.slots["requested_slot"])
+
+
+class BackofficeStub:
+    """A tiny back office: answers 503 until `up` is set, then files tickets."""
+
+    def __init__(self):
+        self.up = False
+        self.requests: List[Dict[str, Any]] = []
+        self.tickets: Dict[str, Dict[str, Any]] = {}
+
+    async def create(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.requests.append({"auth": request.headers.get("Authorization"), "body": body})
+        if not self.up:
+            return web.json_response({"error": "维护中"}, status=503)
+        key = body["idempotency_key"]
+        replayed = key in self.tickets
+        if not replayed:
+            self.tickets[key] = {"number": f"20261122-{len(self.tickets) + 1:04d}", "query_code": "58392017"}
+        t = self.tickets[key]
+        return web.json_response({**t, "lead_name": "烟台市工业和信息化局",
+                                  "reply_due_text": "2026年11月27日（星期五）24:00前", "replayed": replayed},
+                                 status=200 if replayed else 201)
+
+    async def followup(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.requests.append({"auth": request.headers.get("Authorization"), "body": body,
+                              "number": request.match_info["number"]})
+        if body["query_code"] != "58392017":
+            return web.json_response({"error": "工单号或查询码不正确，请核对后再试。"}, status=404)
+        if not self.up:
+            return web.json_response({"error": "这张工单目前没有待评价的答复。"}, status=409)
+        return web.json_response({"state": "closed", "state_name": "已办结", "message": "感谢您的评价，工单已办结。"})
+
+    async def status(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        for t in self.tickets.values():
+            if t["number"] == body["number"] and t["query_code"] == body["query_code"]:
+                return web.json_response({"number": t["number"], "state_name": "已受理", "category_name": "拖欠企业账款",
+                                          "lead_name": "烟台市工业和信息化局", "followup_open": False, "timeline": []})
+        return web.json_response({"error": "工单号或查询码不正确，请核对后再试。"}, status=404)
+
+
+class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
+    async def asyncSetUp(self):
+        self.stub = BackofficeStub()
+        app = web.Application()
+        app.router.add_post("/api/tickets", self.stub.create)
+        app.router.add_post("/api/status", self.stub.status)
+        app.router.add_post("/api/tickets/{number}/followup", self.stub.followup)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        self._env = {k: os.environ.get(k) for k in ("HOTLINE_API_URL", "HOTLINE_SERVICE_TOKEN")}
+        os.environ["HOTLINE_API_URL"] = f"http://127.0.0.1:{port}"
+        os.environ["HOTLINE_SERVICE_TOKEN"] = "t0ken"
+
+    async def asyncTearDown(self):
+        await self.runner.cleanup()
+        for k, v in self._env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+    async def test_down_then_retry_files_one_ticket_with_the_same_key(self):
+        def confirmed() -> Conversation:
+            c = ComplaintFormTest._at("confirmed")
+            c.say("/affirm", "affirm")
+            c.run(ValidateComplaintForm())
+            return c
+
+        # the form helpers drive their own event loop
+        c = await asyncio.to_thread(confirmed)
+
+        async def submit():
+            d = CollectingDispatcher()
+            events = await ActionSubmitComplaint().run(d, c.tracker(), {})
+            for e in events:
+                c.events.append(e)
+                if e["event"] == "slot":
+                    c.slots[e["name"]] = e["value"]
+            return d.messages
+
+        self.assertEqual(await submit(), [])
+        self.assertTrue(c.slots["submit_pending"])
+        self.assertIsNotNone(c.slots["respondent"])  # kept for the retry
+        self.stub.up = True
+        messages = await submit()
+        text = messages[0]["text"]
+        self.assertIn("工单号：20261122-0001", text)
+        self.assertIn("查询码：58392017", text)
+        self.assertIn("烟台市工业和信息化局", text)
+        self.assertIn("2026年11月27日", text)
+        self.assertFalse(c.slots["submit_pending"])
+        self.assertEqual(c.slots["filed_ticket_number"], "20261122-0001")
+        self.assertIsNone(c.slots["respondent"])
+        keys = {r["body"]["idempotency_key"] for r in self.stub.requests}
+        self.assertEqual(len(self.stub.requests), 2)
+        self.assertEqual(len(keys), 1)
+        self.assertEqual(len(self.stub.tickets), 1)
+        self.assertEqual(self.stub.requests[0]["auth"], "Bearer t0ken")
+
+    async def test_rating_goes_to_the_ticket_of_this_conversation(self):
+        c = Conversation()
+        c.slots.update(ticket_number="20261122-0001", query_code="58392017", satisfaction="不满意")
+        c.say("不满意，钱还是没给", "rate_unsatisfied")
+        d = CollectingDispatcher()
+        await status.ActionSubmitFollowup().run(d, c.tracker(), {})
+        self.assertIn("没有需要评价", d.messages[0]["text"])  # 409: nothing to rate yet
+        self.stub.up = True
+        d = CollectingDispatcher()
+        events = await status.ActionSubmitFollowup().run(d, c.tracker(), {})
+        self.assertEqual(d.messages[0]["text"], "感谢您的评价，工单已办结。")
+        sent = self.stub.requests[-1]
+        self.assertEqual(sent["number"], "20261122-0001")
+        self.assertEqual(sent["body"], {"query_code": "58392017", "satisfaction": "不满意", "comment": "不满意，钱还是没给"})
+        self.assertIn({"event": "slot", "timestamp": None, "name": "satisfaction", "value": None}, events)
+
+    async def test_wrong_code_says_the_same_as_an_unknown_number(self):
+        self.stub.up = True
+        self.stub.tickets["k"] = {"number": "20261122-0001", "query_code": "58392017"}
+        for number, code in (("20261122-0001", "00000000"), ("20991231-9999", "58392017")):
+            d = CollectingDispatcher()
+            c = Conversation()
+            c.slots.update(ticket_number=number, query_code=code)
+            c.say("查进度", "query_status")
+            await status.ActionCheckStatus().run(d, c.tracker(), {})
+            self.assertEqual(d.messages[0]["text"], status.NOT_FOUND)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,49 @@
+"""The pure rules: what is masked in a transcript shown outside the hotline,
+and what of a message goes to the assistant."""
+import pytest
+
+from bot.gateway import texts
+from bot.gateway.inputs import prepare
+from bot.gateway.masking import mask_personal
+from bot.gateway.telegram import split_text
+
+
+@pytest.mark.parametrize("typed, shown", [
+    ("我电话13812345678", "我电话138****5678"),
+    ("联系人王女士 139 0535 1234", "联系人王女士 139 **** 1234"),
+    ("+86 138-1234-5678 找我", "+86 138-****-5678 找我"),
+    ("身份证370602199001011234", "身份证370602********1234"),
+    ("身份证37060219900101123X", "身份证370602********123X"),
+    ("３７０６０２１９９００１０１１２３４", "３７０６０２********１２３４"),  # full-width digits
+    ("老身份证370602900101123", "老身份证370602*****1123"),
+    ("座机0535-6612345", "座机0535-***2345"),
+    ("(010)88886666", "(010)****6666"),
+])
+def test_phone_and_id_numbers_are_masked(typed, shown):
+    assert mask_personal(typed) == shown
+
+
+@pytest.mark.parametrize("text", [
+    "工单号20261122-0007，查询码58392017", "欠款300000元", "合同编号HT-2021-088", "2023年10月", "",
+])
+def test_what_is_not_a_phone_or_id_number_stays(text):
+    assert mask_personal(text) == text
+
+
+def test_what_goes_to_the_assistant():
+    assert prepare("  街道办\x00欠款\u200b\x07 ", 100).forward == "街道办欠款"
+    assert prepare("第一行\n第二行", 100).forward == "第一行\n第二行"
+    assert prepare("", 100) == prepare(" \n\t", 100)
+    assert prepare("", 100).forward is None and prepare("", 100).note == texts.EMPTY_HINT
+    assert prepare("👍🙏!!", 100).forward is None and prepare("👍🙏!!", 100).note == texts.SYMBOLS_HINT
+    assert prepare("👍好的", 100).forward == "👍好的"
+    long = prepare("欠" * 120, 100)
+    assert long.forward == "欠" * 100 and long.note == texts.LONG_NOTE.format(length=120, limit=100)
+    assert prepare("<script>x</script>", 100).forward == "<script>x</script>"
+
+
+def test_long_telegram_messages_are_split_at_line_breaks():
+    text = ("甲" * 3000 + "\n") * 3
+    parts = split_text(text)
+    assert all(len(p) <= 4096 for p in parts) and "".join(parts).replace("\n", "") == "甲" * 9000
+    assert split_text("短") == ["短"]

@@ -1,0 +1,187 @@
+"""Nothing a citizen typed is lost: Rasa down, slow, or its action server
+down; odd input; messages the back office sends later."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import delete, select
+
+from bot.gateway import texts
+from bot.gateway.transcript import original_text
+from intake_store import tickets as T
+from intake_store.db import session_scope
+from intake_store.models import Message, Notification
+from intake_store.schemas import TicketIn
+
+from fake_rasa import free_port
+from gateway_support import next_of, say, settings_for, start_chat
+
+
+async def test_rasa_down_the_citizen_is_told_it_is_saved_and_the_conversation_continues_when_back(chat, fake_rasa):
+    await chat.client.get("/")
+    await say(chat.client, "你好", "d1")
+    await fake_rasa.stop()
+
+    status, body = await say(chat.client, "芝罘区向阳街道办欠我们公司工程款三十万", "d2", after=2)
+    assert status == 200
+    assert [m["text"] for m in body["messages"]] == ["芝罘区向阳街道办欠我们公司工程款三十万", texts.SAVED_NOTICE]
+    conv = chat.conversation()
+    assert conv.needs_operator and conv.handoff_reason == texts.HANDOFF_REASON
+    assert [p.message_id for p in chat.pending()] == [chat.transcript()[2].id]
+
+    # Still down: the retry pass leaves it waiting and says nothing more.
+    assert await chat.relay.retry_once() == 0
+    ws = await chat.client.ws_connect("/chat/ws")
+    await ws.send_json({"type": "hello", "after": 0})
+    await next_of(ws, "history")
+
+    await fake_rasa.start()
+    assert await chat.relay.retry_once() == 1
+    # The assistant now answers the saved message, on the open page ...
+    answer = (await next_of(ws, "messages"))["messages"]
+    assert answer[0]["text"] == "请核对您的投诉内容：拖欠企业账款"
+    assert fake_rasa.texts() == ["你好", "芝罘区向阳街道办欠我们公司工程款三十万"]
+    assert chat.pending() == []
+    # ... and the conversation goes on from there.
+    await ws.send_json({"type": "say", "button": {"message_id": answer[1]["id"], "index": 0}, "client_id": "d3"})
+    await next_of(ws, "messages")
+    assert (await next_of(ws, "messages"))["messages"][0]["text"] == "已受理。"
+    assert [m.text for m in chat.transcript()].count(texts.SAVED_NOTICE) == 1
+    await ws.close()
+
+
+async def test_a_slow_assistant_the_citizen_hears_within_the_wait_and_gets_the_answer_later(backoffice, fake_rasa):
+    chat = await start_chat(backoffice, settings_for(fake_rasa.url, rasa_timeout_seconds=0.3))
+    try:
+        await chat.client.get("/")
+        ws = await chat.client.ws_connect("/chat/ws")
+        await ws.send_json({"type": "hello", "after": 0})
+        await next_of(ws, "history")
+        fake_rasa.gate.clear()  # Rasa takes its time
+        await ws.send_json({"type": "say", "text": "你好", "client_id": "s1"})
+        await next_of(ws, "messages")  # the echo
+        notice = (await next_of(ws, "messages"))["messages"][0]
+        assert notice["text"] == texts.SAVED_NOTICE and notice["notice"]
+        assert chat.conversation().needs_operator
+
+        fake_rasa.gate.set()
+        late = (await next_of(ws, "messages"))["messages"][0]
+        assert late["text"].startswith("您好，这里是12345")
+        assert chat.pending() == [] and fake_rasa.texts() == ["你好"]
+        await ws.close()
+    finally:
+        await chat.client.close()
+
+
+async def test_action_server_down_counts_as_assistant_down(backoffice, fake_rasa):
+    chat = await start_chat(backoffice, settings_for(fake_rasa.url, actions_url=f"http://127.0.0.1:{free_port()}"))
+    try:
+        await chat.client.get("/")
+        status, body = await say(chat.client, "你好", "a1")
+        assert body["messages"][-1]["text"] == texts.SAVED_NOTICE
+        assert fake_rasa.received == []  # not half-handled by a Rasa without its actions
+        assert len(chat.pending()) == 1 and chat.conversation().needs_operator
+    finally:
+        await chat.client.close()
+
+
+async def test_messages_typed_while_down_are_answered_in_order_once_back(chat, fake_rasa):
+    await chat.client.get("/")
+    await fake_rasa.stop()
+    for i, text in enumerate(["第一句", "第二句", "第三句"]):
+        await say(chat.client, text, f"o{i}")
+    assert len(chat.pending()) == 3
+    await fake_rasa.start()
+    await chat.relay.retry_once()
+    assert fake_rasa.texts() == ["第一句", "第二句", "第三句"]
+    texts_in_order = [m.text for m in chat.transcript() if m.meta.get("source") != "gateway"]
+    assert texts_in_order == ["第一句", "第二句", "第三句", "收到：第一句", "收到：第二句", "收到：第三句"]
+    assert chat.pending() == []
+
+
+async def test_odd_input_is_kept_verbatim_and_answered_sensibly(chat, fake_rasa):
+    await chat.client.get("/")
+    long_text = "拖欠工程款" * 1200  # 6000 characters, over the 5000 the assistant reads
+    odd = {
+        "empty": "",
+        "blank": "   \n ",
+        "emoji": "😀👍🙏",
+        "control": "街道办\x00欠款\x07\x1b[31m",
+        "html": "<script>alert('x')</script><b>欠款</b>",
+        "long": long_text,
+    }
+    for key, text in odd.items():
+        status, _ = await say(chat.client, text, key)
+        assert status == 200
+    inbound = [m for m in chat.transcript() if m.direction == "in"]
+    assert [original_text(m) for m in inbound] == list(odd.values())  # stored exactly as typed
+    assert inbound[3].text == "街道办\u2400欠款\x07\x1b[31m"  # (PostgreSQL text cannot hold NUL)
+    # Only what an assistant can read reaches Rasa, cleaned and cut to length.
+    assert fake_rasa.texts() == ["街道办欠款[31m", "<script>alert('x')</script><b>欠款</b>", long_text[:5000]]
+    said = [m.text for m in chat.transcript() if m.direction == "out"]
+    assert said.count(texts.EMPTY_HINT) == 2 and texts.SYMBOLS_HINT in said
+    assert texts.LONG_NOTE.format(length=6000, limit=5000) in said
+    # The page gets the text back as data (it renders with textContent), not as markup.
+    history = (await (await chat.client.get("/chat/api/messages")).json())["messages"]
+    assert odd["html"] in [m["text"] for m in history if m["direction"] == "in"]
+
+    body = json.dumps({"text": "长" * 20001, "client_id": "huge"}, ensure_ascii=False).encode()  # as a browser sends it
+    too_long = await chat.client.post("/chat/api/messages", data=body, headers={"Content-Type": "application/json"})
+    assert too_long.status == 422 and (await too_long.json())["details"][0]["problem"] == "内容过长"
+    assert [m.text for m in chat.transcript() if m.direction == "in"][-1] == long_text  # nothing half-stored
+
+
+async def test_a_departments_reply_reaches_the_web_visitor_with_rating_buttons(chat, backoffice):
+    await chat.client.get("/")
+    await say(chat.client, "你好", "p1")
+    conv_id = chat.conversation_id()
+    service, lead = T.Viewer("service", "assistant"), T.Viewer("department", "gxj", "industry")
+    with session_scope(backoffice.engine) as s:
+        ticket, _ = T.create_ticket(backoffice, s, TicketIn(
+            idempotency_key="web-reply-0001", channel="web", sender_id=conv_id, conversation_id=conv_id,
+            description="区政府欠我们货款", category="arrears", category_confidence=0.95), service)
+        number = ticket.number
+    with session_scope(backoffice.engine) as s:
+        T.act(backoffice, s, number, "accept", lead)
+        T.act(backoffice, s, number, "verify", lead, payload={"result": "属实", "findings": "确有拖欠"})
+        T.act(backoffice, s, number, "reply", lead, payload={"text": "已协调区财政12月底前付清。"})
+
+    ws = await chat.client.ws_connect("/chat/ws")
+    await ws.send_json({"type": "hello", "after": 0})
+    await next_of(ws, "history")
+    assert await chat.sender.run_once() == 1
+    pushed = (await next_of(ws, "messages"))["messages"][0]
+    assert "已协调区财政12月底前付清" in pushed["text"] and pushed["buttons"] == ["非常满意", "满意", "一般", "不满意"]
+    await ws.close()
+    # A visitor who comes back later finds it in the conversation.
+    history = (await (await chat.client.get("/chat/api/messages")).json())["messages"]
+    assert history[-1]["id"] == pushed["id"]
+    with session_scope(backoffice.engine) as s:
+        assert s.execute(select(Notification.state)).scalar_one() == "sent"
+
+
+async def test_the_transcript_api_masks_numbers_for_supervisors_not_operators(chat, backoffice):
+    from intake_store.auth import create_token
+
+    await chat.client.get("/")
+    await say(chat.client, "我电话13812345678", "m1")
+    with session_scope(backoffice.engine) as s:
+        operator, supervisor = create_token(s, "话务员", "operator"), create_token(s, "督办", "supervisor")
+    url = f"/api/conversations/{chat.conversation_id()}"
+    full = await (await chat.client.get(url, headers={"Authorization": f"Bearer {operator}"})).json()
+    masked = await (await chat.client.get(url, headers={"Authorization": f"Bearer {supervisor}"})).json()
+    assert full["messages"][0]["text"] == "我电话13812345678" and not full["masked"]
+    assert masked["messages"][0]["text"] == "我电话138****5678" and masked["masked"]
+    assert (await chat.client.get(url)).status == 401
+    nobody = await chat.client.get("/api/conversations/web:nobody", headers={"Authorization": f"Bearer {operator}"})
+    assert nobody.status == 404
+
+
+async def test_a_waiting_message_removed_from_the_store_takes_its_wait_along(chat, fake_rasa, backoffice):
+    await chat.client.get("/")
+    await fake_rasa.stop()
+    await say(chat.client, "你好", "z1")
+    assert len(chat.pending()) == 1
+    with session_scope(backoffice.engine) as s:
+        s.execute(delete(Message).where(Message.conversation_id == chat.conversation_id()))
+    assert chat.pending() == []

@@ -1,0 +1,171 @@
+"""The web chat as a visitor's browser uses it (WebSocket and the HTTP
+fallback), against the real app and store and a scripted assistant."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+from bot.gateway import texts
+from intake_store.api import ENDPOINTS
+from intake_store.db import session_scope
+
+from gateway_support import next_of, say
+
+PHONE = "13812345678"
+
+
+
+
+async def test_the_page_is_chinese_and_served_with_its_script(chat):
+    resp = await chat.client.get("/")
+    html = await resp.text()
+    assert resp.status == 200 and 'lang="zh-CN"' in html and "发送" in html
+    assert any(c.key == "hotline_chat" for c in chat.client.session.cookie_jar)
+    script = await chat.client.get("/chat/static/chat.js")
+    assert script.status == 200 and "WebSocket" in await script.text()
+
+
+async def test_a_message_is_stored_before_rasa_sees_it_and_the_answer_after(chat, fake_rasa):
+    seen_in_store = []
+
+    async def check_store(body):
+        rows = await asyncio.to_thread(chat.transcript, body["sender"])
+        seen_in_store.append([(m.direction, m.text) for m in rows])
+
+    fake_rasa.before_answer = check_store
+    await chat.client.get("/")
+    status, body = await say(chat.client, "你好", "c1")
+    assert status == 200
+    # Rasa was asked as "web:<sender>", told the channel, and the message was already stored.
+    conv_id = chat.conversation_id()
+    assert fake_rasa.received[0]["sender"] == conv_id and fake_rasa.received[0]["input_channel"] == "web"
+    assert fake_rasa.received[0]["metadata"]["channel"] == "web"
+    assert seen_in_store == [[("in", "你好")]]
+    assert [(m["direction"], m["text"]) for m in body["messages"]] == [
+        ("in", "你好"), ("out", "您好，这里是12345政务失信投诉热线。请说说您遇到的问题。")]
+    assert [m.direction for m in chat.transcript()] == ["in", "out"]
+    assert chat.pending() == []
+
+
+async def test_websocket_turn_shows_typing_buttons_and_a_pressed_button_sends_its_payload(chat, fake_rasa):
+    await chat.client.get("/")
+    ws = await chat.client.ws_connect("/chat/ws")
+    await ws.send_json({"type": "hello", "after": 0})
+    assert (await ws.receive_json()) == {"type": "history", "messages": [], "tickets": []}
+
+    await ws.send_json({"type": "say", "text": "芝罘区向阳街道办欠我们公司工程款三十万", "client_id": "w1"})
+    frames = []
+    while len([f for f in frames if f["type"] == "messages"]) < 2:
+        frames.append(await ws.receive_json())
+    kinds = [f["type"] if f["type"] != "typing" else f"typing:{f['on']}" for f in frames]
+    assert kinds == ["messages", "typing:True", "typing:False", "messages"]
+    echo, answer = frames[0]["messages"][0], frames[3]["messages"]
+    assert echo["client_id"] == "w1" and echo["direction"] == "in"
+    assert answer[-1]["buttons"] == ["确认提交", "修改"]
+
+    await ws.send_json({"type": "say", "button": {"message_id": answer[-1]["id"], "index": 0}, "client_id": "w2"})
+    pressed = (await next_of(ws, "messages"))["messages"][0]
+    assert pressed["text"] == "确认提交"  # the title is shown ...
+    reply = (await next_of(ws, "messages"))["messages"][0]
+    assert reply["text"] == "已受理。"
+    assert fake_rasa.texts()[-1] == "/affirm"  # ... the payload is sent
+    stored = chat.transcript()[-2]
+    assert stored.text == "确认提交" and stored.meta["forward"] == "/affirm"
+    await ws.close()
+
+
+async def test_a_button_that_was_never_offered_is_refused_politely(chat, fake_rasa):
+    await chat.client.get("/")
+    await say(chat.client, "你好", "b0")
+    bot_message = chat.transcript()[-1]
+    resp = await chat.client.post("/chat/api/messages", json={
+        "button": {"message_id": bot_message.id, "index": 3}, "client_id": "b1"})
+    assert resp.status == 200
+    assert chat.transcript()[-1].text == texts.STALE_BUTTON
+    assert fake_rasa.texts() == ["你好"]
+
+
+async def test_a_resent_message_is_stored_and_answered_once(chat, fake_rasa):
+    await chat.client.get("/")
+    await say(chat.client, "你好", "same-id")
+    status, body = await say(chat.client, "你好", "same-id")
+    assert status == 200
+    assert fake_rasa.texts() == ["你好"]
+    assert [m.direction for m in chat.transcript()] == ["in", "out"]
+
+
+async def test_a_returning_visitor_sees_the_conversation_masked_and_nobody_else_does(chat):
+    await chat.client.get("/")
+    await say(chat.client, f"我电话{PHONE}，身份证370602199001011234", "r1")
+    # The store keeps what was typed ...
+    assert chat.transcript()[0].text == f"我电话{PHONE}，身份证370602199001011234"
+    # ... the page shows it again on the next visit, numbers masked.
+    again = await (await chat.client.get("/chat/api/messages")).json()
+    assert again["messages"][0]["text"] == "我电话138****5678，身份证370602********1234"
+    assert again["messages"][1]["text"].startswith("收到：")
+    stranger = await chat.another_visitor()
+    try:
+        assert (await (await stranger.get("/chat/api/messages")).json())["messages"] == []
+    finally:
+        await stranger.close()
+
+
+async def test_the_ticket_number_is_shown_once_a_complaint_is_filed(chat, backoffice):
+    from intake_store import tickets as T
+    from intake_store.schemas import TicketIn
+
+    await chat.client.get("/")
+    ws = await chat.client.ws_connect("/chat/ws")
+    await ws.send_json({"type": "hello", "after": 0})
+    await next_of(ws, "history")
+    conv_id = chat.conversation_id()
+
+    # What the assistant's submit action does: a ticket linked to this conversation.
+    with session_scope(backoffice.engine) as s:
+        ticket, _ = T.create_ticket(backoffice, s, TicketIn(
+            idempotency_key="web-banner-0001", channel="web", sender_id=conv_id, conversation_id=conv_id,
+            description="街道办欠工程款", category="arrears", category_confidence=0.9), T.Viewer("service", "assistant"))
+        number, code = ticket.number, T.query_code(backoffice.secret, ticket.query_nonce)
+    await ws.send_json({"type": "say", "text": "/affirm", "client_id": "t1"})
+    banner = await next_of(ws, "tickets")
+    assert banner["tickets"] == [{"number": number, "query_code": code, "state_name": "已派单"}]
+    history = await (await chat.client.get("/chat/api/messages")).json()
+    assert history["tickets"][0]["number"] == number
+    await ws.close()
+
+
+async def test_other_sites_cannot_talk_as_the_visitor(chat):
+    await chat.client.get("/")
+    resp = await chat.client.post("/chat/api/messages", json={"text": "你好", "client_id": "x"},
+                                  headers={"Origin": "https://evil.example"})
+    assert resp.status == 403 and "来源" in (await resp.json())["error"]
+    assert chat.transcript() == []
+
+
+async def test_malformed_requests_get_chinese_errors_not_500s(chat):
+    await chat.client.get("/")
+    for body in (b"not json", b"[]", json.dumps({"client_id": "x"}).encode(),
+                 json.dumps({"text": "a", "button": {"message_id": 1, "index": 0}, "client_id": "x"}).encode(),
+                 json.dumps({"text": "a", "client_id": "含空格 的id"}).encode()):
+        resp = await chat.client.post("/chat/api/messages", data=body, headers={"Content-Type": "application/json"})
+        assert 400 <= resp.status < 500
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in (await resp.json())["error"])
+    bad = await chat.client.get("/chat/api/messages?after=-1")
+    assert bad.status == 400
+    ws = await chat.client.ws_connect("/chat/ws")
+    await ws.send_str("{oops")
+    assert (await ws.receive_json())["error"] == "消息格式不正确。"
+    await ws.close()
+    assert chat.transcript() == []
+
+
+async def test_the_openapi_document_describes_every_route_the_chat_adds(chat):
+    doc = await (await chat.client.get("/api/openapi.json")).json()
+    described = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
+    served = {(r.method, r.resource.canonical) for r in chat.app.router.routes()}
+    ours = {("GET", "/chat/api/messages"), ("POST", "/chat/api/messages"), ("GET", "/chat/ws"),
+            ("GET", "/api/conversations/{conversation_id}")}
+    assert ours <= served and ours <= described
+    assert "SayIn" in doc["components"]["schemas"] and "TicketIn" in doc["components"]["schemas"]
+    # The back office's own list stays the back office's: an app without the chat does not describe it.
+    assert not [e for e in ENDPOINTS if e.path.startswith("/chat/")]

@@ -1,0 +1,59 @@
+"""Tickets worked through their life by the real operations (tickets.create_ticket / act)."""
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import count
+
+from intake_store import tickets as T
+from intake_store.db import session_scope
+from intake_store.schemas import TicketIn
+
+SERVICE = T.Viewer("service", "assistant")
+OPERATOR = T.Viewer("operator", "话务员甲")
+SUPERVISOR = T.Viewer("supervisor", "信用办张科长")
+_keys = count(1)
+
+# Complaints whose respondent is a catalog body other than the lead (lead: 工信局, respondent: 财政局).
+ARREARS = dict(
+    description="我们公司给市财政局做的信息化项目2024年验收合格，尾款38万元一直不付。",
+    category="arrears", respondent="市财政局", amount_yuan=Decimal("380000"),
+    contact_name="王女士", contact_phone="13805351234",
+)
+
+
+def department(code: str) -> T.Viewer:
+    return T.Viewer("department", f"{code}经办人", code)
+
+
+def file(bo, **kw) -> str:
+    data = {**ARREARS, "category_confidence": 0.95, "channel": "web", "sender_id": "abc",
+            "idempotency_key": f"integrity-{next(_keys):06d}", **kw}
+    with session_scope(bo.engine) as s:
+        ticket, _ = T.create_ticket(bo, s, TicketIn(**data), SERVICE)
+        return ticket.number
+
+
+def act(bo, number: str, action: str, viewer: T.Viewer, **payload):
+    reason = payload.pop("reason", None)
+    with session_scope(bo.engine) as s:
+        ticket, life = T.act(bo, s, number, action, viewer, reason=reason, payload=payload)
+        return life
+
+
+def lead_of(bo, number: str) -> str:
+    with session_scope(bo.engine) as s:
+        return T.get_ticket(s, number).lead_code
+
+
+def work(bo, *, result: str | None = "属实", reply: bool = True, satisfaction: str | None = None, **kw) -> str:
+    """File a complaint; the lead signs for it, verifies, replies; the citizen rates it."""
+    number = file(bo, **kw)
+    lead = department(lead_of(bo, number))
+    act(bo, number, "accept", lead)
+    if result:
+        act(bo, number, "verify", lead, result=result, findings=f"经核查，情况{result}。")
+        if reply:
+            act(bo, number, "reply", lead, text="已督促相关单位限期整改。")
+            if satisfaction:
+                act(bo, number, "follow_up", SERVICE, satisfaction=satisfaction)
+    return number

@@ -1,0 +1,53 @@
+"""Upgrading a database that already holds tickets: every open ticket is looked
+at by the first sweep, so nothing opened before the deadline jobs is forgotten."""
+import pytest
+from alembic import command
+from sqlalchemy import select
+
+from intake_store import tickets as T
+from intake_store.catalog import default_catalog
+from intake_store.db import alembic_config, make_engine, migrate, session_scope
+from intake_store.jobs.models import TicketAlarm
+from intake_store.jobs.runner import sweep
+from intake_store.models import Ticket
+from intake_store.tickets import Backoffice, load_defaults
+from intake_store.workcalendar import default_calendar
+from jobs_support import HRSS, OPERATOR, SERVICE, bj, complaint, fresh_pg_database, just_after
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def core_schema_only(request, tmp_path):
+    """A database at the core schema (0001), before any feature's migration."""
+    if request.param == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'old.db'}", (lambda: None)
+    else:
+        url, drop = fresh_pg_database(request.getfixturevalue("pg_server"))
+    command.upgrade(alembic_config(url), "0001")
+    yield url
+    drop()
+
+
+def test_open_tickets_from_before_the_upgrade_get_their_reminders(core_schema_only):
+    url = core_schema_only
+    engine = make_engine(url)
+    now = [bj(2026, 11, 16, 10)]
+    catalog = default_catalog()
+    old = Backoffice(engine, catalog, default_calendar(), "s", lambda: now[0], listeners=())  # the app before the jobs
+    with session_scope(engine) as s:
+        load_defaults(s, catalog)
+        open_number = T.create_ticket(old, s, complaint("old-open-1"), SERVICE)[0].number
+        done = T.create_ticket(old, s, complaint("old-done-1"), SERVICE)[0].number
+        for action, payload in (("accept", {}), ("verify", {"result": "不属实", "findings": "已结清"}),
+                                ("reply", {"text": "经核查工资已结清。"})):
+            T.act(old, s, done, action, HRSS, payload=payload)
+        T.act(old, s, done, "close", OPERATOR)
+
+    migrate(url)  # to every head, the deadline jobs' 0003 among them
+
+    with session_scope(engine) as s:
+        waiting = s.execute(select(Ticket.number).join(TicketAlarm, TicketAlarm.ticket_id == Ticket.id)).scalars().all()
+    assert waiting == [open_number]  # the closed one needs nothing
+    now[0] = just_after(2026, 11, 17)
+    report = sweep(old)
+    assert dict(report.actions) == {"remind": 1}
+    engine.dispose()
