@@ -16,8 +16,8 @@ test: app-env rasa-env browser
 	.venv/bin/hotline train
 	.venv/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
-bench: app-env
-	.venv/bin/python -m bench
+bench: app-env rasa-env
+	for b in backoffice sweep scorecards gateway nlu_report; do .venv/bin/python -m bench $$b || exit 1; done
 
 app-env: .venv/.installed node_modules/echarts
 rasa-env: .venv-rasa/.installed
