@@ -60,6 +60,10 @@ SLOT_TO_FIELD = {
     "consent_disclose": "consent_disclose",
 }
 
+# A unit's or a place's name is short: a longer message the NLU was unsure
+# about, or took for a complaint, is not taken for one.
+SHORT_ANSWER = 8
+
 # Below this the NLU's second guess at a category is noise.
 MIN_GUESS = 0.05
 
@@ -326,27 +330,23 @@ class ValidateComplaintForm(FormValidationAction):
         text = (mask_ids(turn.text) or "").strip()
         answer = clean_answer(text)
         unsure = turn.intent == "nlu_fallback"
-        # a plain answer: anything but a bare yes/no
-        plain = not unsure and turn.intent not in ("affirm", "deny") and len(answer) >= 2
+        # more of the story rather than a short answer
+        story = (turn.intent or "").startswith("complain_")
+        # a plain answer: anything but a bare yes/no or more story
+        plain = not unsure and not story and turn.intent not in ("affirm", "deny") and len(answer) >= 2
         value: Any = None
 
         if requested == "description":
             if is_meaningful(text):
-                before = values.get("description")
-                self._take_description(text if not before else f"{before}。{text}", u, values)
-                if (turn.intent or "").startswith("complain_") and (
-                        values.get("category") in (None, "other")
-                        or turn.confidence > (values.get("category_confidence") or 0)):
-                    u["category"] = turn.intent[len("complain_"):]
-                    u["category_confidence"] = round(turn.confidence, 4)
+                self._add_to_story(text, turn, values, u)
                 return
         elif requested == "respondent":
             if is_unknown(answer):
                 value = "不清楚"
-            elif looks_like_org(answer) or plain:
+            elif plain or (looks_like_org(answer) and len(answer) <= SHORT_ANSWER):
                 value = answer[:200]
         elif requested == "promise":
-            if (unsure and len(answer) >= 4 and promise_from(text + "。" * 12)) or plain:
+            if (unsure and len(answer) >= 4 and promise_from(text + "。" * 12)) or plain or story:
                 value = text[:2000]
         elif requested == "promise_date":
             if is_unknown(answer):
@@ -360,7 +360,7 @@ class ValidateComplaintForm(FormValidationAction):
         elif requested == "place":
             if is_unknown(answer):
                 value = "不清楚"
-            elif looks_like_place(answer) or plain:
+            elif plain or (looks_like_place(answer) and len(answer) <= SHORT_ANSWER):
                 value = answer[:200]
         elif requested == "evidence":
             if turn.intent == "deny" or is_negative(answer):
@@ -380,8 +380,24 @@ class ValidateComplaintForm(FormValidationAction):
 
         if value is not None:
             u[requested] = value
+        elif story and is_meaningful(text):
+            # not the answer but more of the story: keep it, ask again
+            self._add_to_story(text, turn, values, u)
         elif not unsure and requested in FIELD_HINTS:
             notes.append(FIELD_HINTS[requested])
+
+    def _add_to_story(self, text: str, turn: Turn, values: Dict[str, Any], u: Dict[str, Any]) -> None:
+        """Append to the description; a clearer complaint intent than the one
+        the complaint started with sets the category."""
+        before = values.get("description")
+        if before and text in before:
+            return
+        self._take_description(text if not before else f"{before}。{text}", u, values)
+        if (turn.intent or "").startswith("complain_") and (
+                values.get("category") in (None, "other")
+                or turn.confidence > (values.get("category_confidence") or 0)):
+            u["category"] = turn.intent[len("complain_"):]
+            u["category_confidence"] = round(turn.confidence, 4)
 
     def correction(self, turn: Turn, values: Dict[str, Any], u: Dict[str, Any], notes: List[str],
                    requested: Optional[str]) -> None:
@@ -531,7 +547,7 @@ def filed_message(data: Dict[str, Any], payload: Dict[str, Any]) -> str:
     if data.get("reply_due_text"):
         lines.append(f"答复期限：{data['reply_due_text']}")
     if payload.get("category") == "other":
-        lines.append("这件事不属于政务失信，已作为一般诉求转12345热线办理。")
+        lines.append("这件事已作为一般诉求转12345热线办理。")
     if payload.get("urgent"):
         lines.append(f"已标注为紧急（{payload.get('urgency_reason')}），会优先处理。")
     if payload.get("anonymous"):

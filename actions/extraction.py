@@ -20,6 +20,9 @@ PROMISE_CUES = (
     "工程款", "货款", "判决", "赔偿", "补偿", "不执行", "超时", "逾期", "没办", "不办", "没落实", "不落实",
 )
 
+# 欠条 is evidence, not a debt.
+_PROMISE = re.compile("|".join(re.escape(c) if c != "欠" else "欠(?!条)" for c in PROMISE_CUES))
+
 EVIDENCE_WORDS = (
     "合同", "协议", "结算单", "结算书", "验收单", "验收报告", "审计报告", "发票", "收据", "欠条", "借条",
     "对账单", "判决书", "裁定书", "调解书", "执行书", "聊天记录", "微信记录", "短信", "录音", "录像", "视频",
@@ -65,7 +68,7 @@ def promise_from(text: str, limit: int = 300) -> Optional[str]:
     """The clauses of a long message that say what was promised or is owed."""
     if len(text or "") < 12:
         return None
-    picked = [c for c in clauses(text) if any(cue in c for cue in PROMISE_CUES)]
+    picked = [c for c in clauses(text) if _PROMISE.search(c)]
     if not picked:
         return None
     joined = "，".join(picked)

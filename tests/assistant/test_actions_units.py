@@ -289,6 +289,21 @@ class ComplaintFormTest(unittest.TestCase):
         self.assertEqual(c.slots["promise_date"], "去年十月")
         self.assertEqual(c.slots["requested_slot"], "amount")
 
+    def test_more_story_is_not_taken_for_a_short_answer(self):
+        c = self._at("place")
+        c.say("村里修路的钱也被挪用了", "complain_official_misconduct", confidence=0.99)
+        c.run(ValidateComplaintForm())
+        self.assertIsNone(c.slots.get("place"))
+        self.assertTrue(c.slots["description"].endswith("。村里修路的钱也被挪用了"))
+        self.assertEqual(c.slots["category"], "official_misconduct")
+        self.assertEqual(c.slots["requested_slot"], "place")
+
+    def test_unsure_long_message_is_not_a_place(self):
+        c = self._at("place")
+        c.say("村里修路的钱被挪用了", "nlu_fallback", confidence=0.2)
+        events = c.run(ValidateComplaintForm())
+        self.assertEqual([e["event"] for e in events], ["action_execution_rejected"])
+
     def test_place_answer_keeps_the_street(self):
         c = self._at("place")
         c.say("牟平区宁海街道", "inform", [entity("牟平区宁海街道", "place", "牟平区")])
@@ -614,7 +629,7 @@ class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
             c.run(ValidateComplaintForm())
             return c
 
-        # the form helpers drive their own event loop
+        # the conversation above runs its own event loop, so build it in a thread
         c = await asyncio.to_thread(confirmed)
 
         async def submit():
