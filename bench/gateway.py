@@ -77,9 +77,9 @@ async def gateway_conversation(app_url: str, turns: list[str], counts: dict) -> 
                     if frame["type"] != "messages":
                         continue
                     out = [m for m in frame["messages"] if m["direction"] == "out"]
-                    counts["notices"] += sum(m["text"] == texts.SAVED_NOTICE for m in out)
-                    if any(not m["notice"] for m in out):
-                        counts["answered"] += 1
+                    if out:  # every turn ends in the assistant's answer or the gateway's "saved" notice
+                        counts["notices"] += sum(m["text"] == texts.SAVED_NOTICE for m in out)
+                        counts["answered"] += any(not m["notice"] for m in out)
                         counts["received"] += len(out)
                         break
                 took.append(time.perf_counter() - t0)

@@ -144,9 +144,13 @@ class Relay:
         try:
             replies = await self.assistant.turn(conv_id, text, channel_name,
                                                 {"channel": channel_name, "message_id": str(message.id)})
+            if not replies:
+                # Rasa heard it but said nothing (an action failed under it): never
+                # leave a citizen in silence; a person follows the conversation up.
+                await self._tell_saved(conv_id, message.id)
+            await channel.deliver(conv_id, replies, answered=message.id)
         finally:
             await channel.typing(conv_id, False)
-        await channel.deliver(conv_id, replies, answered=message.id)
 
     async def _failed(self, conv_id: str, messages: list[Message], error: str) -> None:
         await self.store.run(tr.release, [m.id for m in messages], error)

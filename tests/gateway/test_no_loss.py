@@ -85,6 +85,17 @@ async def test_action_server_down_counts_as_assistant_down(backoffice, fake_rasa
         await chat.client.close()
 
 
+async def test_an_assistant_that_says_nothing_does_not_leave_the_citizen_in_silence(chat, fake_rasa):
+    # Rasa answers [] when a custom action fails under it (e.g. the action server is overloaded).
+    fake_rasa.script = lambda sender, text: []
+    await chat.client.get("/")
+    status, body = await say(chat.client, "你好", "q1")
+    assert [m["text"] for m in body["messages"]] == ["你好", texts.SAVED_NOTICE]
+    assert chat.conversation().needs_operator
+    assert chat.pending() == []  # Rasa has it: not sent again
+    assert await chat.relay.retry_once() == 0 and fake_rasa.texts() == ["你好"]
+
+
 async def test_messages_typed_while_down_are_answered_in_order_once_back(chat, fake_rasa):
     await chat.client.get("/")
     await fake_rasa.stop()

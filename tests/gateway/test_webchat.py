@@ -58,8 +58,9 @@ async def test_websocket_turn_shows_typing_buttons_and_a_pressed_button_sends_it
     while len([f for f in frames if f["type"] == "messages"]) < 2:
         frames.append(await ws.receive_json())
     kinds = [f["type"] if f["type"] != "typing" else f"typing:{f['on']}" for f in frames]
-    assert kinds == ["messages", "typing:True", "typing:False", "messages"]
-    echo, answer = frames[0]["messages"][0], frames[3]["messages"]
+    assert kinds == ["messages", "typing:True", "messages"]
+    assert (await ws.receive_json()) == {"type": "typing", "on": False}  # hidden once the answer is shown
+    echo, answer = frames[0]["messages"][0], frames[2]["messages"]
     assert echo["client_id"] == "w1" and echo["direction"] == "in"
     assert answer[-1]["buttons"] == ["确认提交", "修改"]
 
