@@ -94,7 +94,9 @@ async def create_ticket(request: web.Request) -> web.Response:
 
     def work(s):
         ticket, replayed = T.create_ticket(bo, s, data, viewer)
-        life, clocks = T.life_and_clocks(bo, T.events_of(s, ticket))
+        events = T.events_of(s, ticket)
+        life, clocks = T.life_and_clocks(bo, events)
+        lead = life.lead or events[0].payload["suggested_lead"]
         reply = clocks.get("reply")
         return replayed, {
             "number": ticket.number,
@@ -103,8 +105,9 @@ async def create_ticket(request: web.Request) -> web.Response:
             "state_name": life.state_name,
             "category": ticket.category_code,
             "category_name": bo.catalog.categories[ticket.category_code].name,
-            "lead": life.lead or ticket.lead_code,
-            "lead_name": bo.catalog.name_of(life.lead) if life.lead else _suggested_lead_name(bo, ticket),
+            # Before dispatch: the route suggested at submission (stored on the submit event).
+            "lead": lead,
+            "lead_name": bo.catalog.name_of(lead),
             "co": list(life.co),
             "co_names": [bo.catalog.name_of(c) for c in life.co],
             "reply_due": reply.due_at.isoformat() if reply else None,
@@ -114,12 +117,6 @@ async def create_ticket(request: web.Request) -> web.Response:
 
     replayed, body = await in_session(request, work)
     return json_ok(body, status=200 if replayed else 201)
-
-
-def _suggested_lead_name(bo: T.Backoffice, ticket) -> str:
-    from .routing import route  # noqa: PLC0415
-
-    return route(ticket.category_code, ticket.respondent, ticket.place, bo.catalog).lead_name
 
 
 @endpoint("POST", "/api/tickets/{number}/followup", "回访：群众评价答复（凭查询码）", roles=("service", "operator"), body=S.FollowUpIn)
