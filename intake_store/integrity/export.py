@@ -34,6 +34,7 @@ SCORECARD_COLUMNS = (
     ("overdue_open", "超期未办结工单", "int"),
     ("complaints", "被投诉工单", "int"),
     ("substantiated", "核查属实（含部分属实）", "int"),
+    ("repeats", "重复投诉（同一事项再次投诉）", "int"),
     ("records", "新增失信记录", "int"),
     ("repairs", "信用修复", "int"),
     ("counting_records", "计入评价的失信记录", "int"),

@@ -25,6 +25,7 @@ from typing import Any, Mapping
 import yaml
 
 from ..clocks import Clock
+from ..console.review import MatterKey, text_similarity
 from ..lifecycle import TransitionError
 from ..workcalendar import BEIJING, WorkCalendar
 
@@ -74,6 +75,12 @@ class IntegrityConfig:
     overdue_cap: float
     grades: tuple[Grade, ...]
     warning: WarningRule
+    # category -> why a substantiated complaint of it makes no record
+    no_record_categories: Mapping[str, str] = field(default_factory=dict)
+    # 重复投诉: an earlier complaint about the same matter within this many days,
+    # the same matter being the same body and the same amount, reference or (nearly) the same words
+    repeat_window_days: int = 365
+    repeat_min_similarity: float = 0.5
 
 
 WEIGHT_KEYS = ("accept", "reply", "satisfaction", "no_reopen")
@@ -136,6 +143,13 @@ def load_config(path: Path = CONFIG_PATH) -> IntegrityConfig:
     for key in ("objection_days", "correction_days"):
         if int(doc.get(key, 1)) < 1:
             problems.append(f"{key}: must be at least 1 working day")
+    records = doc.get("records") or {}
+    no_record = {str(k): str(v) for k, v in (records.get("not_for_categories") or {}).items()}
+    repeats = doc.get("repeats") or {}
+    repeat_window = int(repeats.get("window_days", 365))
+    repeat_similarity = float(repeats.get("min_similarity", 0.5))
+    if repeat_window < 1 or not 0 < repeat_similarity <= 1:
+        problems.append("repeats: window_days must be at least 1, min_similarity in (0, 1]")
     if problems:
         raise ValueError(f"{path} is inconsistent:\n" + "\n".join(problems))
     return IntegrityConfig(
@@ -151,12 +165,67 @@ def load_config(path: Path = CONFIG_PATH) -> IntegrityConfig:
         overdue_cap=float(score.get("overdue_cap", 0)),
         grades=grades,
         warning=warning,
+        no_record_categories=no_record,
+        repeat_window_days=repeat_window,
+        repeat_min_similarity=repeat_similarity,
     )
 
 
 @lru_cache(maxsize=1)
 def default_config() -> IntegrityConfig:
     return load_config()
+
+
+# ---------------------------------------------------------------- which complaints make a record, against whom
+
+def makes_record(config: IntegrityConfig, category: str | None, result: str | None) -> bool:
+    """A 核查 of 属实 / 部分属实 makes a 政务失信记录, except for the categories
+    integrity.yml names (an ordinary matter; an objection, where 属实 means an
+    existing record is wrong and is corrected, not a new dishonesty)."""
+    return result in SUBSTANTIATED and (category or "") not in config.no_record_categories
+
+
+# Ticket events in which a person says which catalog body the complaint accuses:
+# the operator when dispatching, the department in its 核查.
+CONFIRMING = {"dispatch": frozenset({"operator"}), "reroute": frozenset({"operator"}),
+              "verify": frozenset({"department"})}
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    body_code: str
+    actor: str
+    role: str
+    at: datetime
+
+
+def confirmed_respondent(events) -> Confirmation | None:
+    """The accused body as a person last confirmed it (None: nobody has).
+
+    A record names a body only once someone accountable has said which body it
+    is, never from automatic name matching: 002 一(二)4 "严格依法依规采集各级政府部门
+    和公务员政务失信记录"."""
+    for e in reversed(events):
+        code = e.payload.get("respondent_code")
+        if code and e.role in CONFIRMING.get(e.action, ()):
+            return Confirmation(code, e.actor, e.role, e.at)
+    return None
+
+
+def same_matter(a: MatterKey, b: MatterKey, config: IntegrityConfig) -> bool:
+    """重复投诉: the same body (as resolved or as named), and the same amount or
+    nearly the same words. Stricter than the console's merge candidates, which
+    only suggest: this counts against the body."""
+    def squash(x: str | None) -> str:
+        return "".join((x or "").split())
+
+    same_body = (a.respondent_code and a.respondent_code == b.respondent_code) or (
+        squash(a.respondent) and squash(a.respondent) == squash(b.respondent))
+    if not same_body:
+        return False
+    if a.amount_yuan is not None and b.amount_yuan is not None and Decimal(a.amount_yuan) == Decimal(b.amount_yuan):
+        return True
+    return text_similarity(a.description, b.description) >= config.repeat_min_similarity
 
 
 # ---------------------------------------------------------------- severity
@@ -381,6 +450,9 @@ def apply_record(life: RecordLife, event: RecordEvent) -> RecordLife:
         # A later verification is kept in the history; when it also finds the
         # complaint substantiated its findings are the current ones. A later
         # 不属实 does not erase the record by itself: the body may object.
+        if life.needs_body and p.get("body_code"):
+            # The department confirmed the accused body in this 核查.
+            life = replace(life, body_code=p["body_code"], body_name=p.get("body_name") or p["body_code"])
         if p.get("result") in SUBSTANTIATED:
             return replace(life, verify_result=p["result"], findings=p.get("findings") or life.findings)
         return life
@@ -489,6 +561,7 @@ class Figures:
     overdue_open: int = 0  # open tickets led by the body past a deadline now
     complaints: int = 0  # tickets naming the body as respondent, received in the period
     substantiated: int = 0  # of those, verified 属实 / 部分属实
+    repeats: int = 0  # of those, complaints about a matter already complained about (重复投诉)
     records: int = 0  # dishonesty records made in the period
     repairs: int = 0  # repairs approved in the period
     counting: Mapping[str, int] = field(default_factory=dict)  # severity -> records counting at the period's end
@@ -514,6 +587,7 @@ def rates(f: Figures, config: IntegrityConfig) -> dict[str, float | None]:
         "satisfied_rate": _ratio(f.satisfaction.get("非常满意", 0) + f.satisfaction.get("满意", 0), f.rated),
         "reopen_rate": _ratio(f.reopened, f.received),
         "substantiated_rate": _ratio(f.substantiated, f.complaints),
+        "repeat_rate": _ratio(f.repeats, f.complaints),
     }
 
 

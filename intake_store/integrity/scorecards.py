@@ -28,7 +28,7 @@ R = IntegrityRecord.__table__.c
 
 COUNTERS = ("received", "accept_due", "accept_on_time", "reply_due", "reply_on_time",
             "sat_very", "sat_ok", "sat_fair", "sat_bad", "reopened", "overdue_open",
-            "complaints", "substantiated", "records", "repairs", "count_light", "count_general", "count_serious")
+            "complaints", "substantiated", "repeats", "records", "repairs", "count_light", "count_general", "count_serious")
 SAT_COLUMNS = dict(zip(rules.SATISFACTION_LEVELS, ("sat_very", "sat_ok", "sat_fair", "sat_bad")))
 COUNT_COLUMNS = dict(zip(rules.SEVERITIES, ("count_light", "count_general", "count_serious")))
 
@@ -76,6 +76,7 @@ def figures(session: Session, start: datetime, end: datetime, now: datetime,
                                                           F.lead_code.is_not(None))
     accused = _row(
         F.respondent_code, complaints=ONE, substantiated=_flag(F.verify_result.in_(rules.SUBSTANTIATED)),
+        repeats=_flag(F.repeat_of.is_not(None)),
     ).where(received, F.respondent_code.is_not(None))
     recorded = _row(
         R.body_code,
@@ -97,7 +98,7 @@ def figures(session: Session, start: datetime, end: datetime, now: datetime,
             reply_due=n["reply_due"], reply_on_time=n["reply_on_time"],
             satisfaction={level: n[col] for level, col in SAT_COLUMNS.items()},
             reopened=n["reopened"], overdue_open=n["overdue_open"],
-            complaints=n["complaints"], substantiated=n["substantiated"],
+            complaints=n["complaints"], substantiated=n["substantiated"], repeats=n["repeats"],
             records=n["records"], repairs=n["repairs"],
             counting={s: n[col] for s, col in COUNT_COLUMNS.items()},
         )

@@ -9,12 +9,13 @@ recompute the derived columns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
 from ..clocks import Clock, compute_clocks, next_due
+from ..console.review import MatterKey
 from ..jobs.runner import PORTAL
 from ..lifecycle import Event, Life, TransitionError, replay
 from ..models import Ticket
@@ -38,12 +39,32 @@ class RecordNotFound(NotFound):
 
 def on_ticket_event(bo: Backoffice, session: Session, ticket: Ticket, event: Event, life: Life) -> None:
     """After every ticket event, in its transaction: the scorecard row; after a 核查, the record."""
-    save_fact(bo, session, ticket, event, life)
+    check_confirmation(bo, event, life)
+    fact = save_fact(bo, session, ticket, event, life)
+    if event.action == "submit":
+        fact.repeat_of = earlier_same_matter(session, ticket, rules.default_config())
+    elif event.action == "merge":
+        fact.repeat_of = event.payload.get("into")  # an operator found it is the same matter
     if event.action == "verify":
         record_verification(bo, session, ticket, event, life, rules.default_config())
 
 
-def save_fact(bo: Backoffice, session: Session, ticket: Ticket, event: Event, life: Life) -> None:
+def check_confirmation(bo: Backoffice, event: Event, life: Life) -> None:
+    """A body confirmed as the accused (`respondent_code` in a dispatch or 核查)
+    must be a catalog body, named by someone who may confirm it. Raising here
+    undoes the event: the listener runs in its transaction."""
+    code = event.payload.get("respondent_code")
+    if not code:
+        return
+    if event.role not in rules.CONFIRMING.get(event.action, ()):
+        raise TransitionError("被投诉单位只能由派单员在派单时、或承办单位在核查时确认。", "forbidden")
+    if code not in bo.catalog.departments:
+        raise TransitionError(f"未知的单位代码：{code}", "unknown_department")
+    if event.action in ("dispatch", "reroute") and code == life.lead:
+        raise TransitionError("回避：不能把工单派给被投诉单位本身主办。", "conflict_of_interest")
+
+
+def save_fact(bo: Backoffice, session: Session, ticket: Ticket, event: Event, life: Life) -> TicketFact:
     """The ticket's scorecard row, from its life and clocks after this event."""
     clocks = compute_clocks(life, bo.catalog, bo.calendar, event.at)
     accept, reply = clocks.get("accept"), clocks.get("reply")
@@ -51,13 +72,16 @@ def save_fact(bo: Backoffice, session: Session, ticket: Ticket, event: Event, li
         reply = None  # not dispatched: no body answers for it yet
     lead_clocks = {name: c for name, c in clocks.items() if name in LEAD_CLOCKS}
     due = next_due(lead_clocks) if life.is_open else None
-    respondent_code = ticket.respondent_code
-    if event.action == "amend" and "respondent" in event.payload:
+    fact = session.get(TicketFact, ticket.id) or TicketFact(ticket_id=ticket.id, created_at=ticket.created_at,
+                                                              category_code=ticket.category_code, state=life.state,
+                                                              respondent_code=ticket.respondent_code)
+    respondent_code = fact.respondent_code
+    if event.payload.get("respondent_code") and event.role in rules.CONFIRMING.get(event.action, ()):
+        respondent_code, fact.respondent_confirmed = event.payload["respondent_code"], True
+    elif event.action == "amend" and "respondent" in event.payload and not fact.respondent_confirmed:
         # `tickets.amend` updates the ticket's respondent after the event.
         found = bo.catalog.find_department(event.payload["respondent"])
         respondent_code = found.code if found else None
-    fact = session.get(TicketFact, ticket.id) or TicketFact(ticket_id=ticket.id, created_at=ticket.created_at,
-                                                              category_code=ticket.category_code, state=life.state)
     fact.category_code = life.category or ticket.category_code
     fact.state = life.state
     fact.lead_code = life.lead
@@ -72,6 +96,33 @@ def save_fact(bo: Backoffice, session: Session, ticket: Ticket, event: Event, li
     fact.satisfaction = life.satisfaction
     fact.reopen_count = life.reopen_count
     session.add(fact)
+    return fact
+
+
+def earlier_same_matter(session: Session, ticket: Ticket, config: IntegrityConfig) -> str | None:
+    """重复投诉: the latest earlier complaint (open or not) about the same matter
+    within the window (`rules.same_matter`), so a matter complained about again
+    after it was closed counts against the body. None for a first complaint."""
+    near = []
+    if ticket.respondent_code:
+        near.append(Ticket.respondent_code == ticket.respondent_code)
+    if ticket.respondent:
+        near.append(Ticket.respondent == ticket.respondent)
+    if not near:
+        return None
+    since = ticket.created_at - timedelta(days=config.repeat_window_days)
+    rows = session.exec(
+        select(Ticket).where(Ticket.created_at >= since, or_(*near),
+                             or_(Ticket.created_at < ticket.created_at,
+                                 and_(Ticket.created_at == ticket.created_at, Ticket.id < ticket.id)))
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(300)
+    ).scalars().all()
+    me = _matter(ticket)
+    return next((t.number for t in rows if rules.same_matter(me, _matter(t), config)), None)
+
+
+def _matter(t: Ticket) -> MatterKey:
+    return MatterKey(t.respondent_code, t.respondent, t.amount_yuan, t.description)
 
 
 def backfill_facts(bo: Backoffice, session: Session, limit: int = 1000) -> int:
@@ -83,7 +134,12 @@ def backfill_facts(bo: Backoffice, session: Session, limit: int = 1000) -> int:
     ).scalars().all()
     for ticket in tickets:
         events = events_of(session, ticket)
-        save_fact(bo, session, ticket, events[-1], replay(events))
+        life = replay(events)
+        fact = save_fact(bo, session, ticket, events[-1], life)
+        who = rules.confirmed_respondent(events)
+        if who:
+            fact.respondent_code, fact.respondent_confirmed = who.body_code, True
+        fact.repeat_of = life.merged_into or earlier_same_matter(session, ticket, rules.default_config())
     return len(tickets)
 
 
@@ -92,17 +148,23 @@ def record_verification(bo: Backoffice, session: Session, ticket: Ticket, event:
     """A substantiated 核查 makes the record; a later 核查 of the same ticket is added to its history."""
     result, findings = event.payload.get("result"), event.payload.get("findings")
     existing = session.exec(select(IntegrityRecord).where(IntegrityRecord.ticket_number == ticket.number)).scalars().first()
+    confirmed = event.payload.get("respondent_code") or None
     if existing:
+        attach = {"body_code": confirmed, "body_name": bo.catalog.name_of(confirmed)} if confirmed and existing.body_code is None else {}
         _append_and_refresh(bo, session, existing, RecordEvent(
             "reverify", event.at, event.actor, "system", reason=f"工单{ticket.number}再次核查：{result}",
-            payload={"result": result, "findings": findings}), config)
+            payload={"result": result, "findings": findings, **attach}), config)
+        if attach:
+            _tell_recorded(session, existing, result, config, event.at)
         return existing
-    if result not in rules.SUBSTANTIATED:
+    if not rules.makes_record(config, life.category, result):
         return None
-    # The body at fault is the respondent. The lead body only handled the
-    # complaint, so an unknown respondent is kept as named and left for a
-    # supervisor to attach to a body.
-    code = ticket.respondent_code
+    # The body at fault is the accused (the respondent), not the lead, which only
+    # handled the complaint; and only as a person confirmed it (the department in
+    # this 核查, or the operator at dispatch). Until then the record keeps the name
+    # the citizen gave and waits for a supervisor to attach it to a body.
+    who = rules.confirmed_respondent(events_of(session, ticket))
+    code = who.body_code if who else None
     body_name = bo.catalog.name_of(code) if code else (ticket.respondent or NO_RESPONDENT)
     severity = rules.default_severity(config, life.category, result, ticket.amount_yuan, life.urgent)
     record = IntegrityRecord(
@@ -115,6 +177,8 @@ def record_verification(bo: Backoffice, session: Session, ticket: Ticket, event:
     first = RecordEvent("record", event.at, event.actor, "system", reason=f"工单{ticket.number}核查结果为{result}", payload={
         "ticket_number": ticket.number, "category": record.category_code, "body_code": code, "body_name": body_name,
         "result": result, "findings": findings, "severity": severity,
+        "confirmed_by": who.actor if who else None,
+        "suggested_body_code": None if code else ticket.respondent_code,
     })
     rules.check_record(RecordLife(), first)
     _append_and_refresh(bo, session, record, first, config, events=[])
