@@ -37,6 +37,7 @@ SCORECARD_COLUMNS = (
     ("repeats", "重复投诉（同一事项再次投诉）", "int"),
     ("records", "新增失信记录", "int"),
     ("repairs", "信用修复", "int"),
+    ("rectification_rate", "整改率", "rate"),
     ("counting_records", "计入评价的失信记录", "int"),
 )
 TICKET_COLUMNS = (

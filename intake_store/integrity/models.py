@@ -31,13 +31,17 @@ class IntegrityRecord(SQLModel, table=True):
     body_code: str | None = Field(default=None, foreign_key="department.code", max_length=64)  # null: to be attached
     body_name: str = Field(max_length=200)
     severity: str = Field(max_length=4)
-    status: str = Field(max_length=12, index=True)  # active | withdrawn | repaired
-    stage: str | None = Field(default=None, max_length=12)  # objection | correction | repair | attach
+    status: str = Field(max_length=12, index=True)  # active | withdrawn | repaired | exempted | waived
+    stage: str | None = Field(default=None, max_length=12)  # objection | correction | repair | attach | rectify
     counts_until: datetime | None = ts_column(nullable=True)
     repaired_at: datetime | None = ts_column(nullable=True)
     next_due_at: datetime | None = ts_column(nullable=True)
     next_due_clock: str | None = Field(default=None, max_length=12)
     updated_at: datetime = ts_column(nullable=False)
+    published_at: datetime | None = ts_column(nullable=True)
+    public: bool = Field(default=False, index=True)  # on the public list now (published, active, unrepaired)
+    rectify_due_at: datetime | None = ts_column(nullable=True)  # the latest 整改 deadline
+    rectified_at: datetime | None = ts_column(nullable=True)  # its acceptance
 
 
 class RecordEventRow(SQLModel, table=True):

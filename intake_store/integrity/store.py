@@ -9,7 +9,7 @@ recompute the derived columns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
@@ -21,7 +21,7 @@ from ..lifecycle import Event, Life, TransitionError, replay
 from ..models import Ticket
 from ..outbox import notify
 from ..tickets import Backoffice, NotFound, Viewer, events_of
-from ..workcalendar import format_due
+from ..workcalendar import BEIJING, format_due
 from . import rules
 from .models import IntegrityRecord, RecordEventRow, TicketFact
 from .rules import IntegrityConfig, RecordEvent, RecordLife
@@ -155,7 +155,7 @@ def record_verification(bo: Backoffice, session: Session, ticket: Ticket, event:
             "reverify", event.at, event.actor, "system", reason=f"工单{ticket.number}再次核查：{result}",
             payload={"result": result, "findings": findings, **attach}), config)
         if attach:
-            _tell_recorded(session, existing, result, config, event.at)
+            _tell_recorded(bo, session, existing, result, config, event.at)
         return existing
     if not rules.makes_record(config, life.category, result):
         return None
@@ -183,16 +183,31 @@ def record_verification(bo: Backoffice, session: Session, ticket: Ticket, event:
     rules.check_record(RecordLife(), first)
     _append_and_refresh(bo, session, record, first, config, events=[])
     if code:
-        _tell_recorded(session, record, result, config, event.at)
+        _tell_recorded(bo, session, record, result, config, event.at)
     return record
 
 
-def _tell_recorded(session: Session, record: IntegrityRecord, result: str, config: IntegrityConfig,
+def _tell_recorded(bo: Backoffice, session: Session, record: IntegrityRecord, result: str, config: IntegrityConfig,
                    now: datetime) -> None:
     _tell_body(session, record, "created", now,
                f"{record.body_name}：工单{record.ticket_number}经核查{result}，已记入政务失信记录（记录{record.id}，"
                f"失信程度：{record.severity}）。如认为记录有误，可在系统中提出异议，将在{config.objection_days}个工作日内答复；"
                "整改完成后可申请信用修复。")
+    above = superior_of(bo, record.body_code)
+    if above:
+        # 001 3: "机关事业单位失信信息，通报上级主管部门和审计部门"; 000 三(三) "上级政府(管委)应给予公开通报批评".
+        notify(session, key=f"record:{record.id}:superior", kind="record_superior", recipient_kind="supervisor",
+               recipient=above, channel=PORTAL, now=now,
+               body=f"【通报】{record.body_name}因工单{record.ticket_number}经核查{result}，已记入政务失信记录"
+                    f"（记录{record.id}，失信程度：{record.severity}），特此通报。")
+
+
+def superior_of(bo: Backoffice, body: str | None) -> str | None:
+    """The body's superior (上级主管部门): its parent, else its supervising body; never itself."""
+    dept = bo.catalog.departments.get(body or "")
+    if dept is None:
+        return None
+    return next((c for c in (dept.parent, dept.supervisor) if c and c != dept.code and c in bo.catalog.departments), None)
 
 
 # ---------------------------------------------------------------- record events
@@ -208,14 +223,19 @@ def _append_and_refresh(bo: Backoffice, session: Session, record: IntegrityRecor
                         config: IntegrityConfig, events: list[RecordEvent] | None = None) -> RecordLife:
     events = record_events(session, record) if events is None else events
     events.append(event)
+    stored = {k: v.isoformat() if isinstance(v, date) else v for k, v in event.payload.items()}
     session.add(RecordEventRow(record_id=record.id, seq=len(events), at=event.at, actor=event.actor, role=event.role,
-                               action=event.action, reason=event.reason, payload=event.payload))
+                               action=event.action, reason=event.reason, payload=stored))
     life = rules.replay_record(events)
     record.body_code, record.body_name = life.body_code, life.body_name
     record.severity = life.severity
     record.status, record.stage = life.status, life.stage
     record.counts_until = rules.counts_until(life, config)
     record.repaired_at = life.repaired_at
+    record.published_at, record.public = life.published_at, life.public
+    last = life.rectifications[-1] if life.rectifications else None
+    record.rectify_due_at = bo.calendar.end_of_day(last.due) if last else None
+    record.rectified_at = last.accepted_at if last else None
     due = next_due(rules.record_clocks(life, config, bo.calendar))
     record.next_due_at, record.next_due_clock = (due.due_at, due.name) if due else (None, None)
     record.updated_at = event.at
@@ -241,6 +261,13 @@ DECISIONS_TOLD = {
     "correct": "记录{id}已更正：{what}。",
     "repair_approve": "您单位记录{id}的信用修复申请已批准，记录标注为“已修复”，{until}后不再计入本单位诚信评价。",
     "repair_refuse": "您单位记录{id}的信用修复申请未获批准。理由：{reason}",
+    "exempt": "您单位记录{id}经认定符合容错免责情形，不列入政务失信记录。理由：{reason}",
+    "lighten": "您单位记录{id}因主动纠错，{what}。理由：{reason}",
+    "measure": "【{kind}】关于记录{id}：{reason}",
+    "rectify_order": "请您单位就记录{id}于{due}前完成整改，并在系统中报送整改情况。整改要求：{reason}",
+    "rectify_accept": "您单位记录{id}的整改情况已验收通过。",
+    "rectify_reject": "您单位记录{id}的整改情况未通过：{reason}。请在整改期限前重新报送。",
+    "publish": "您单位记录{id}已按规定公示。",
 }
 
 
@@ -261,12 +288,14 @@ def record_act(bo: Backoffice, session: Session, record_id: int, action: str, vi
     rules.check_record(life, event)
     life = _append_and_refresh(bo, session, record, event, config, events=events)
     if action == "attach":
-        _tell_recorded(session, record, life.verify_result, config, event.at)
+        _tell_recorded(bo, session, record, life.verify_result, config, event.at)
     template = DECISIONS_TOLD.get(action)
     if template and record.body_code:
         until = record.counts_until
+        due = payload.get("due")
         text = template.format(id=record.id, days=config.correction_days, reason=reason or "",
-                               what=_correction_text(payload), until=_date_text(until))
+                               what=_correction_text(payload), until=_date_text(until), kind=payload.get("kind", ""),
+                               due=f"{due.year}年{due.month}月{due.day}日" if hasattr(due, "year") else "")
         _tell_body(session, record, f"{action}:{len(events)}", event.at, text)
     return record, life
 
@@ -274,12 +303,19 @@ def record_act(bo: Backoffice, session: Session, record_id: int, action: str, vi
 def _correction_text(p: dict) -> str:
     if p.get("withdraw"):
         return "撤销，不再计入本单位诚信评价"
+    if p.get("waive"):
+        return "免于惩戒，不再计入本单位诚信评价"
     parts = []
     if p.get("severity"):
         parts.append(f"失信程度改为“{p['severity']}”")
     if p.get("findings"):
         parts.append("核查情况已修改")
     return "，".join(parts)
+
+
+def _day(dt: datetime) -> str:
+    d = dt.astimezone(BEIJING).date()
+    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def _date_text(dt: datetime | None) -> str:
@@ -363,6 +399,15 @@ def record_view(bo: Backoffice, session: Session, record: IntegrityRecord, confi
         "clocks": {name: _clock_view(c, now) for name, c in rules.record_clocks(life, config, bo.calendar).items()},
         "objections": [_objection_view(o, config, bo, now) for o in life.objections],
         "repairs": [_repair_view(r) for r in life.repairs],
+        "published_at": life.published_at.isoformat() if life.published_at else None,
+        "public": life.public,
+        "measures": [{"kind": m.kind, "at": m.at.isoformat(), "reason": m.reason, "by": m.actor} for m in life.measures],
+        "rectifications": [{
+            "ordered_at": r.ordered_at.isoformat(), "due": r.due.isoformat(), "order": r.order,
+            "reported_at": r.reported_at.isoformat() if r.reported_at else None, "report": r.report,
+            "accepted_at": r.accepted_at.isoformat() if r.accepted_at else None, "rejections": r.rejections,
+            "clock": _clock_view(rules.rectification_clock(r, bo.calendar), now),
+        } for r in life.rectifications],
         "events": [{
             "action": e.action, "action_name": rules.RECORD_ACTION_NAMES.get(e.action, e.action),
             "at": e.at.isoformat(), "actor": e.actor, "role": e.role, "reason": e.reason, "payload": e.payload,
@@ -397,3 +442,57 @@ def _repair_view(r: rules.Repair) -> dict:
         "decision": r.decision, "decision_name": {"approved": "已批准", "refused": "未批准"}.get(r.decision or "", "待审核"),
         "decided_at": r.decided_at.isoformat() if r.decided_at else None, "answer": r.answer,
     }
+
+
+# ---------------------------------------------------------------- publication and exchange
+
+def public_records(bo: Backoffice, session: Session, limit: int = 200, offset: int = 0) -> tuple[int, list[dict]]:
+    """The public list (公示): published records still standing, redacted — the
+    body, what kind of dishonesty, how serious, when; never the ticket, the
+    findings or anything about the complainant (002 二(三)1 "需对外公示的应严格按规范隐藏部分信息")."""
+    stmt = select(IntegrityRecord).where(IntegrityRecord.public.is_(True))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = session.exec(stmt.order_by(IntegrityRecord.published_at.desc(), IntegrityRecord.id.desc())
+                        .limit(limit).offset(offset)).scalars().all()
+    items = []
+    for r in rows:
+        category = bo.catalog.categories.get(r.category_code)
+        items.append({
+            "id": r.id, "body_name": r.body_name, "category_name": category.name if category else r.category_code,
+            "severity": r.severity, "recorded_on": _day(r.recorded_at), "published_on": _day(r.published_at),
+        })
+    return total, items
+
+
+EXCHANGE_FORMAT = "hotline-integrity-record/1"
+
+
+def exchange_document(bo: Backoffice, session: Session, since: datetime | None = None) -> dict:
+    """Records in the exchange format of docs/record-exchange.md, for 逐级归集 to the
+    public credit information platform (000 三(二) "将有关记录逐级归集至省、市公共信用信息共享平台";
+    002 一(二)2 "按照规范格式逐级推送省公共信用信息平台"). Only records a person confirmed
+    the body of; no complainant data."""
+    stmt = select(IntegrityRecord).where(IntegrityRecord.body_code.is_not(None))
+    if since:
+        stmt = stmt.where(IntegrityRecord.updated_at >= since)
+    out = []
+    for r in session.exec(stmt.order_by(IntegrityRecord.id)).scalars():
+        life = rules.replay_record(record_events(session, r))
+        dept = bo.catalog.departments.get(r.body_code)
+        category = bo.catalog.categories.get(r.category_code)
+        out.append({
+            "record_id": r.id, "ticket_number": r.ticket_number,
+            "body": {"code": r.body_code, "name": r.body_name, "level": dept.level if dept else None,
+                     "superior": superior_of(bo, r.body_code)},
+            "category": {"code": r.category_code, "name": category.name if category else r.category_code},
+            "severity": r.severity, "status": r.status, "status_name": rules.STATUS_NAMES[r.status],
+            "verify_result": life.verify_result, "findings": life.findings,
+            "recorded_at": r.recorded_at.isoformat(),
+            "published_at": r.published_at.isoformat() if r.published_at else None,
+            "counts_until": r.counts_until.isoformat() if r.counts_until else None,
+            "repaired_at": r.repaired_at.isoformat() if r.repaired_at else None,
+            "rectification": {"due": r.rectify_due_at.isoformat() if r.rectify_due_at else None,
+                              "accepted_at": r.rectified_at.isoformat() if r.rectified_at else None},
+            "updated_at": r.updated_at.isoformat(),
+        })
+    return {"format": EXCHANGE_FORMAT, "issuer": bo.catalog.city, "generated_at": bo.now().isoformat(), "records": out}
