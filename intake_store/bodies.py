@@ -157,6 +157,7 @@ class Vocabulary:
     chains: dict[str, tuple[str, ...]] = field(default_factory=dict)  # code → place keys, city first
     own_place: dict[str, str | None] = field(default_factory=dict)  # code → its most specific place key
     levels: dict[str, str] = field(default_factory=dict)  # code → level as bodies.LEVELS
+    place_codes: dict[str, str] = field(default_factory=dict)  # 芝罘区, 芝罘, 向阳街道 → the catalog body of that place
 
 
 def _load_data(path: Path = DATA_FILE) -> dict:
@@ -252,8 +253,10 @@ def _add_catalog(v: Vocabulary, catalog: Catalog) -> None:
         if place:
             level = _catalog_level(d.level)
             v.known_places[place] = level
+            v.place_codes[place] = d.code
             if d.level == "区县":
                 v.known_places.setdefault(_strip_suffix(place), level)
+                v.place_codes.setdefault(_strip_suffix(place), d.code)
     for d in catalog.departments.values():
         chain = [_strip_suffix(city)] if city else []
         parent = catalog.departments.get(d.parent or "")
@@ -342,9 +345,10 @@ class _Reader:
         known = self.known_place_before(pos)
         if known:
             return Place(known, self.v.known_places[known])
+        suffixes = {s for s, _ in self.v.suffixes}
         for word, level in self.v.level_words.items():
-            if word == "当地" and self.ends(word, pos):
-                return Place(word, None, bare=True)
+            if len(word) >= 2 and word not in suffixes and self.ends(word, pos):
+                return Place(word, level, bare=True)  # 当地政府, 乡镇政府
         found = self.suffix_before(pos)
         if not found:
             return None
@@ -359,6 +363,8 @@ class _Reader:
                 return Place(suffix, self.v.level_words[suffix], bare=True)
             return None
         full = name + suffix
+        if full in self.v.not_places or full[-2:] in self.v.not_places:
+            return None  # 小区, 超市, 城乡: words, not places
         if level == "市" and _strip_suffix(full) in self.v.municipalities:
             level = "省"
         return Place(full, level)
@@ -554,11 +560,11 @@ def resolve(name: str | None, catalog: Catalog) -> Body | None:
                     department=code, end=len(text))
     if bodies:
         return accused_of(bodies, text, v) or bodies[0]
-    bare = _Reader(v, text, 0).places_before(len(text))[1]
-    if bare and all(not p.bare and p.level for p in bare) and len("".join(p.name for p in bare)) == len(text):
+    start, places = _Reader(v, text, 0).places_before(len(text))
+    if places and all(not p.bare and p.level for p in places):
         # a place alone stands for its government: "长安镇", "天门市卢市镇"
         head = _Head("人民政府", GOVERNMENT, None, None)
-        return _describe(v, text, head, bare, None, "", 0, len(text))
+        return _describe(v, text[start:], head, places, None, "", start, len(text))
     return Body(text=text, kind=OTHER, end=len(text))
 
 
@@ -658,3 +664,22 @@ def district_name(body: Body) -> str | None:
         if city:
             return city.name
     return None
+
+
+def catalog_place(names: list[str] | tuple[str, ...], catalog: Catalog) -> str | None:
+    """The catalog 区县 or 街道 body whose place is among the names, most specific first."""
+    v = vocabulary(catalog)
+    for name in reversed(names):
+        code = v.place_codes.get(name) or v.place_codes.get(_strip_suffix(name))
+        if code:
+            return code
+    return None
+
+
+def catalog_place_in(text: str | None, catalog: Catalog) -> str | None:
+    """The catalog 区县 or 街道 body named anywhere in a place text ("莱山区黄海路街道")."""
+    if not text:
+        return None
+    v = vocabulary(catalog)
+    found = [(text.rfind(name), len(name), code) for name, code in v.place_codes.items() if name in text]
+    return max(found)[2] if found else None

@@ -24,7 +24,7 @@ DOMAIN_TABLE = {
     "safety": ("emergency", {"discipline"}),
     "statistics": ("statistics", {"discipline"}),
     "environment": ("environment", set()),
-    "property_rights": ("housing", {"natural_resources", "justice"}),
+    "property_rights": ("housing", {"natural_resources", "local", "justice"}),
     "credit_objection": ("credit", {"organization", "hrss"}),
     "other": ("hotline", set()),
 }
@@ -43,7 +43,8 @@ def test_default_route_per_category(category, expected):
     r = route(category, catalog=CAT)
     assert (r.lead, set(r.co)) == expected
     assert r.lead_name == CAT.name_of(r.lead)
-    assert list(r.co_names) == [CAT.name_of(c) for c in r.co]
+    assert list(r.co_names) == [CAT.name_of(c) if c != "local" else "属地区县人民政府" for c in r.co]
+    assert r.dispatch_lead == r.lead and set(r.dispatch_co) == set(r.co) - {"local"}
 
 
 def test_township_service_goes_to_the_district_where_it_happened():
@@ -55,8 +56,9 @@ def test_township_service_goes_to_the_district_where_it_happened():
 
 def test_township_service_without_a_known_place_goes_to_the_hotline_for_placement():
     r = route("township_service", place="外地某镇", catalog=CAT)
-    assert r.lead == "hotline"
-    assert any("属地" in n for n in r.notes)
+    assert (r.lead, r.lead_name) == ("local", "某镇所在区县人民政府")
+    assert r.dispatch_lead == "hotline"  # the hotline passes it on
+    assert any("不在单位目录中" in n for n in r.notes)
 
 
 def test_local_respondent_brings_its_district_government_in():
