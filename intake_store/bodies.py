@@ -142,6 +142,7 @@ class Vocabulary:
     variant_list: list[str]  # longest first
     stop: set[str]
     not_places: set[str]
+    not_place_endings: set[str]
     accusation_cues: list[str]
     complaint_cues: list[str]
     self_cues: list[str]
@@ -215,6 +216,7 @@ def _build(catalog: Catalog, data: dict) -> Vocabulary:
         variant_list=[],
         stop=set(str(data.get("stop_chars") or "")),
         not_places=set(data.get("not_places") or []),
+        not_place_endings=set(data.get("not_place_endings") or []),
         accusation_cues=sorted(data.get("accusation_cues") or [], key=len, reverse=True),
         complaint_cues=list(data.get("complaint_cues") or []),
         self_cues=list(data.get("self_cues") or []),
@@ -363,7 +365,7 @@ class _Reader:
                 return Place(suffix, self.v.level_words[suffix], bare=True)
             return None
         full = name + suffix
-        if full in self.v.not_places or full[-2:] in self.v.not_places:
+        if full in self.v.not_places or full[-2:] in self.v.not_place_endings:
             return None  # 小区, 超市, 城乡: words, not places
         if level == "市" and _strip_suffix(full) in self.v.municipalities:
             level = "省"
@@ -479,7 +481,9 @@ def _describe(v: Vocabulary, text: str, head: _Head, places: list[Place], functi
                 start=start, end=end)
     code = _catalog_match(v, body, head)
     fcode = v.function_codes.get(canonical or "") if kind == BUREAU else None
-    return replace(body, department=code, function_code=fcode)
+    if head.word == "部" and not places and not code:
+        level = "国"  # 财政部, 住建部: a ministry
+    return replace(body, department=code, function_code=fcode, level=level)
 
 
 def _catalog_match(v: Vocabulary, body: Body, head: _Head) -> str | None:
@@ -488,7 +492,7 @@ def _catalog_match(v: Vocabulary, body: Body, head: _Head) -> str | None:
         codes = v.signatures.get(("", "政府"), [])
     if body.kind == TOWNSHIP and head.word in ("办事处", "办"):
         codes = v.signatures.get(("", "办事处"), []) + v.signatures.get(("", "办"), [])
-    matches = [c for c in codes if _places_fit(v, c, body.places)]
+    matches = [c for c in dict.fromkeys(codes) if _places_fit(v, c, body.places)]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -611,7 +615,8 @@ def accused_of(bodies: list[Body], text: str, v: Vocabulary) -> Body | None:
         for b in group:
             if b.kind == COURT or text[max(0, b.start - 1):b.start] == "被":
                 continue
-            cue = next((c for c in v.accusation_cues if c in _clause_after(text, b.end)), None)
+            after = _clause_after(text, b.end)
+            cue = min((c for c in v.accusation_cues if c in after), key=lambda c: (after.index(c), -len(c)), default=None)
             if cue:
                 return replace(b, why=f"其后说它“{cue}”")
         if group is public:
