@@ -105,7 +105,9 @@ def route(
         if cat.respondent_assists and accused_dept and accused_dept.code not in co:
             co.append(accused_dept.code)
             notes.append(f"谁认定谁修复：{accused_dept.short}协办")
-    co = [district.code if c == LOCAL and district else c for c in co]
+    if LOCAL in co and district:
+        co = [district.code if c == LOCAL else c for c in co]
+        notes.append(f"属地协办：{district.short}")
 
     # 回避: the accused never leads and never assists (except 谁认定谁修复)
     accused_code = accused_dept.code if accused_dept else None
