@@ -63,16 +63,27 @@ def test_no_record_for_an_ordinary_matter_or_an_objection_found_true(bo, categor
 
 def test_a_record_names_a_body_only_once_a_person_confirmed_it_and_waits_for_supervisors_until_then(bo):
     # 002 一(二)4: "严格依法依规采集各级政府部门和公务员政务失信记录" — not by automatic name matching.
-    # 城西区人民政府 is in no catalog; name matching finds 民政 in 人民政府 and says 民政局.
+    # 城西区人民政府 is in no catalog (name matching once found 民政 in 人民政府 and said 民政局).
     number = work(bo, respondent="城西区人民政府", confirm=False)
     [r] = records(bo)
     assert (r["body_code"], r["body_name"], r["needs_body"]) == (None, "城西区人民政府", True)
     assert r["status_name"] == "有效（待认定单位）" and r["counts_now"] is False
     assert [x["ticket_number"] for x in records(bo, stage="attach")] == [number]  # visible to supervisors
     assert told(bo, "civil_affairs") == []  # nobody accused 民政局
+
+
+def test_an_automatically_resolved_body_still_waits_for_a_person_to_confirm_it(bo):
+    # The name matches 市财政局 in the catalog, but nobody has confirmed it: no record against it yet.
+    work(bo, confirm=False)
+    [r] = records(bo)
+    assert (r["body_code"], r["body_name"], r["stage"]) == (None, "市财政局", "attach")
     with session_scope(bo.engine) as s:
         first = store.record_events(s, store.get_record(s, r["id"], SUPERVISOR))[0]
-    assert first.payload["confirmed_by"] is None and first.payload["suggested_body_code"] == "civil_affairs"
+    assert first.payload["suggested_body_code"] == "finance"  # offered to the supervisor, not recorded
+    assert told(bo, "finance") == []
+    with session_scope(bo.engine) as s:
+        first = store.record_events(s, store.get_record(s, r["id"], SUPERVISOR))[0]
+    assert first.payload["confirmed_by"] is None
 
 
 def test_the_verifying_department_confirms_the_accused_body_in_its_verification(bo):
