@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -550,6 +550,32 @@ def check_record(life: RecordLife, event: RecordEvent) -> None:
             raise TransitionError("只有有效且未修复的记录可以公示。", "invalid_state")
         if life.pending_objection or life.correction_pending:
             raise TransitionError("异议处理完毕后再公示。", "objection_pending")
+
+
+# A well-formed request for each action, to ask `check_record` whether the
+# record's state allows the action at all (what a page offers).
+_WELL_FORMED = {
+    "attach": {"body_code": "-"}, "correct": {"withdraw": True}, "measure": {"kind": MEASURES[0]},
+    "repair_apply": {"rectification": "-", "evidence": "-"}, "lighten": {"self_correction": "-", "waive": True},
+    "rectify_report": {"report": "-"},
+}
+
+
+def offered_actions(life: RecordLife, role: str, at: datetime) -> frozenset[str]:
+    """The actions `role` may take on the record now, given well-formed input."""
+    offered = set()
+    for action, roles in RECORD_ROLES.items():
+        if role not in roles or "system" in roles:
+            continue
+        payload = dict(_WELL_FORMED.get(action, {}))
+        if action == "rectify_order":
+            payload["due"] = at.astimezone(BEIJING).date() + timedelta(days=1)
+        try:
+            check_record(life, RecordEvent(action, at, "-", role, reason="-", payload=payload))
+        except TransitionError:
+            continue
+        offered.add(action)
+    return frozenset(offered)
 
 
 def apply_record(life: RecordLife, event: RecordEvent) -> RecordLife:

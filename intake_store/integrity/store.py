@@ -329,8 +329,36 @@ def _tell_body(session: Session, record: IntegrityRecord, what: str, now: dateti
 
 # ---------------------------------------------------------------- reading
 
+# The supervisors' work lists: what each record is waiting for.
+QUEUES = {
+    "attach": "待认定单位",
+    "publish": "待公示",
+    "objection": "异议待答复或更正",
+    "repair": "修复待审核",
+    "rectify_overdue": "整改超期",
+    "all": "全部记录",
+}
+
+
+def _queue_clause(queue: str, now: datetime):
+    R = IntegrityRecord
+    if queue == "attach":
+        return R.stage == "attach"
+    if queue == "publish":  # a confirmed, standing record not yet public, no objection open (`rules.check_record`)
+        return and_(R.body_code.is_not(None), R.status == "active", R.published_at.is_(None),
+                    or_(R.stage.is_(None), R.stage.not_in(("objection", "correction"))))
+    if queue == "objection":
+        return R.stage.in_(("objection", "correction"))
+    if queue == "repair":
+        return R.stage == "repair"
+    if queue == "rectify_overdue":
+        return and_(R.rectify_due_at < now, R.rectified_at.is_(None), R.status.not_in(tuple(rules.CLOSED_STATUSES)))
+    return None
+
+
 @dataclass(frozen=True)
 class RecordFilters:
+    queue: str | None = None  # a key of QUEUES
     body: str | None = None
     status: str | None = None
     stage: str | None = None
@@ -344,6 +372,9 @@ def list_records(session: Session, filters: RecordFilters, viewer: Viewer, now: 
     stmt = select(IntegrityRecord)
     if viewer.role == "department":
         stmt = stmt.where(IntegrityRecord.body_code == viewer.department)
+    clause = _queue_clause(filters.queue, now) if filters.queue else None
+    if clause is not None:
+        stmt = stmt.where(clause)
     if filters.body:
         stmt = stmt.where(IntegrityRecord.body_code == filters.body)
     if filters.status:

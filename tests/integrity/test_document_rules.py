@@ -47,6 +47,20 @@ def test_supervisors_are_the_credit_office_except_for_official_misconduct():
         assert c.supervisor == expected, c.code
 
 
+# The bodies whose supervisor is the 纪委监委: the credit office itself (it cannot
+# supervise itself) and the 组织部, which answers for public servants' conduct.
+ABOVE_THE_CREDIT_OFFICE = {"credit", "organization"}
+
+
+def test_each_department_is_supervised_by_the_credit_office_except_for_misconduct():
+    # DOMAIN.md, 回避: "When the respondent is the lead body, the lead becomes the supervisor of
+    # that category (纪委监委 for misconduct, 信用办 otherwise)." A 中院 that ignores a judgment,
+    # an 应急局 or a 统计局 is not official misconduct: its red cards go to the 信用办.
+    # (A body may also be supervised by the office it belongs to, e.g. the 交易中心 by the 财政局.)
+    assert {d.code for d in CAT.departments.values() if d.supervisor == "discipline"} == ABOVE_THE_CREDIT_OFFICE
+    assert {CAT.departments[c].supervisor for c in ("court", "emergency", "statistics")} == {"credit"}
+
+
 # ---------------------------------------------------------------- which complaints make a record
 
 @pytest.mark.parametrize("category", ["other", "credit_objection"])
