@@ -7,7 +7,7 @@ from ..models import Ticket
 from ..workcalendar import WorkCalendar, format_due
 from .rules import Action, red_card_deadline
 
-CLOCK_NAMES = {"accept": "签收", "verify": "核查", "reply": "答复", "follow_up": "回访"}
+CLOCK_NAMES = {"transfer": "转办", "accept": "签收", "verify": "核查", "reply": "答复", "follow_up": "回访"}
 
 # How `hotline jobs` names each action.
 ACTION_LABELS = {

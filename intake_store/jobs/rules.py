@@ -9,8 +9,9 @@ Given a ticket's life, its clocks and the working-day calendar:
 
 The actions (DOMAIN.md, "Clocks"):
 
-- remind       to the lead department, one working day before a 签收/核查/答复 due time;
-- yellow_card  督办黄牌 to the lead department as soon as such a clock is overdue;
+- remind       to the lead department, one working day before a 签收/核查/答复 due time
+               (to the hotline office before its 转办 due time, for SME arrears);
+- yellow_card  督办黄牌 to the same body as soon as such a clock is overdue;
 - red_card     督办红牌 to the supervising body, still overdue 3 working days later;
 - ask_rating   回访: ask the citizen again for a rating, one working day before the window ends;
 - close_unrated 办结 as 未评价 when the 回访 window ends without a rating;
@@ -27,6 +28,10 @@ from ..lifecycle import Event, Life
 from ..workcalendar import BEIJING, WorkCalendar
 
 DEPARTMENT_CLOCKS = ("accept", "verify", "reply")
+# 转办 of SME arrears (10 working days from submission) is the hotline's own deadline:
+# the office that forwards the complaint gets its reminder and its cards.
+HOTLINE_CLOCKS = {"transfer": "hotline"}
+CARDED_CLOCKS = (*DEPARTMENT_CLOCKS, *HOTLINE_CLOCKS)
 RED_CARD_AFTER_WORKING_DAYS = 3
 CARDS = {"yellow_card": "yellow", "red_card": "red"}
 # Reminders make sense only while the clock is not overdue yet; after that the cards take over.
@@ -98,7 +103,7 @@ def alarms(life: Life, clocks: dict[str, Clock], cal: WorkCalendar) -> list[Acti
         if not c.running or c.projected:
             continue
         remind = reminder_time(c, cal)
-        if c.name in DEPARTMENT_CLOCKS:
+        if c.name in CARDED_CLOCKS:
             if remind:
                 out.append(Action("remind", c.name, c.due_at, remind))
             out.append(Action("yellow_card", c.name, c.due_at, overdue_from(c.due_at)))
@@ -134,6 +139,12 @@ def decide(life: Life, clocks: dict[str, Clock], now: datetime, cal: WorkCalenda
 def next_check(life: Life, clocks: dict[str, Clock], now: datetime, cal: WorkCalendar) -> datetime | None:
     """When the ticket next needs a look (None: not until something happens to it)."""
     return min((a.at for a in alarms(life, clocks, cal) if a.at > now), default=None)
+
+
+def responsible_for(clock: str | None, life: Life) -> str | None:
+    """The body a clock's reminder and yellow card go to: the lead, or for the
+    转办 clock the hotline office, which has not forwarded the complaint yet."""
+    return HOTLINE_CLOCKS.get(clock or "", life.lead)
 
 
 def supervisor_of(catalog: Catalog, lead: str, category: str | None, accused: str | None = None) -> str:

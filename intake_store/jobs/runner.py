@@ -31,7 +31,7 @@ from ..outbox import backoff, notify
 from ..tickets import SYSTEM, Backoffice, act, events_of, get_ticket, life_and_clocks
 from . import messages
 from .models import JobRun, TicketAlarm
-from .rules import CARDS, Action, cards_given, decide, next_check, supervisor_of
+from .rules import CARDS, Action, cards_given, decide, next_check, responsible_for, supervisor_of
 
 log = logging.getLogger("hotline.jobs")
 
@@ -164,21 +164,23 @@ def _to_portal(bo: Backoffice, session: Session, ticket: Ticket, a: Action, reci
 
 
 def remind(bo: Backoffice, session: Session, ticket: Ticket, life: Life, a: Action) -> bool:
-    return _to_portal(bo, session, ticket, a, "department", life.lead, messages.reminder(bo.catalog, ticket, a))
+    return _to_portal(bo, session, ticket, a, "department", responsible_for(a.clock, life),
+                      messages.reminder(bo.catalog, ticket, a))
 
 
 def give_card(bo: Backoffice, session: Session, ticket: Ticket, life: Life, a: Action) -> bool:
     """A 督办 card is an event on the ticket (seen in its history by everyone
     who may see the ticket) and a message: yellow to the lead, red to its supervisor."""
-    supervisor = supervisor_of(bo.catalog, life.lead, life.category, ticket.respondent_code)
+    late = responsible_for(a.clock, life)
+    supervisor = supervisor_of(bo.catalog, late, life.category, ticket.respondent_code)
     card = CARDS[a.kind]
     clock = messages.CLOCK_NAMES[a.clock]
     if card == "yellow":
-        reason, to, kind = f"{clock}时限已过，黄牌督办", life.lead, "department"
+        reason, to, kind = f"{clock}时限已过，黄牌督办", late, "department"
         body = messages.yellow_card(bo.catalog, bo.calendar, ticket, a, supervisor)
     else:
         reason, to, kind = f"{clock}逾期3个工作日，红牌督办，送{bo.catalog.department(supervisor).short}", supervisor, "supervisor"
-        body = messages.red_card(bo.catalog, ticket, a, life.lead)
+        body = messages.red_card(bo.catalog, ticket, a, late)
     act(bo, session, ticket.number, "supervise", SYSTEM, reason=reason,
         payload={"card": card, "clock": a.clock, "due_at": a.due_at.isoformat(), "to": to})
     _to_portal(bo, session, ticket, a, kind, to, body)

@@ -234,3 +234,29 @@ async def test_red_card_never_goes_to_the_accused_body(desk):
     assert await desk.inbox("credit") == []
     [red] = await desk.inbox("discipline")
     assert red.startswith("【督办·红牌】烟台市财政局承办的工单 " + number)
+
+
+async def test_sme_arrears_not_forwarded_in_10_working_days_get_a_reminder_and_cards(desk):
+    # 保障中小企业款项支付条例 as DOMAIN.md cites it: "forward within 10 working days" of submission.
+    # Nobody has forwarded the complaint yet, so the hotline office answers for the 转办 clock.
+    desk.clock.set(bj(2026, 11, 16, 10))  # Monday; 10 working days end on Monday 30 Nov
+    data = complaint("jobs-sme").model_copy(update={
+        "category": "arrears", "category_confidence": 0.4, "respondent": "市财政局",
+        "description": "我们是小微企业，给市财政局做的信息化项目验收合格，尾款38万元拖了一年没付。"})
+    number = await desk.db(lambda s: T.create_ticket(desk.bo, s, data, SERVICE)[0].number)
+    assert await desk.db(lambda s: T.get_ticket(s, number).state) == "submitted"  # waits for a dispatcher
+
+    assert dict((await desk.sweep_at(just_after(2026, 11, 28))).actions) == {"remind": 1}
+    [reminder] = await desk.inbox("hotline")
+    assert reminder.startswith("【到期提醒】工单 " + number) and "转办时限为2026年11月30日（星期一）24:00前" in reminder
+    assert dict((await desk.sweep_at(just_after(2026, 12, 1))).actions) == {"yellow_card": 1}
+    assert "转办时限2026年11月30日（星期一）24:00前已过" in (await desk.inbox("hotline"))[-1]
+    assert dict((await desk.sweep_at(just_after(2026, 12, 4))).actions) == {"red_card": 1}
+    [red] = await desk.inbox("credit")  # the hotline office's supervisor
+    assert red.startswith("【督办·红牌】烟台市12345政务服务便民热线办公室") and "转办时限" in red
+    events = await desk.events(number, who="operator")
+    assert [e["reason"] for e in events if e["action"] == "supervise"] == [
+        "转办时限已过，黄牌督办", "转办逾期3个工作日，红牌督办，送发展改革委（信用办）"]
+
+    await desk.act(number, "dispatch", OPERATOR, lead="industry")
+    assert not (await desk.sweep_at(just_after(2026, 12, 10))).actions.get("red_card")  # forwarded: the clock stopped
