@@ -13,10 +13,19 @@ from pathlib import Path
 
 from aiohttp import web
 
-from ..console.pages import NavLink, add_pages, bo_of, render, signed_in
+from datetime import date
+
+from pydantic import Field, ValidationError
+
+from .. import schemas as S
+from ..console.pages import (INPUT_LABELS, NavLink, add_pages, bo_of, form_errors, form_model, form_of, redirect, render,
+                             signed_in)
+from ..console.ticket_forms import posted_values
+from ..console.views_operator import departments_by_level
+from ..lifecycle import TransitionError
 from ..settings import ROOT
 from ..web import ApiError, in_session
-from . import scorecards
+from . import debtors, promises, scorecards
 from .api import CONFIG, _format_param, endpoint, scorecards_download, tickets_download
 
 ECHARTS = ROOT / "node_modules" / "echarts" / "dist" / "echarts.min.js"
@@ -29,16 +38,56 @@ pages = web.RouteTableDef()  # HTML pages: the console's area, not the API docum
 
 
 def setup(app: web.Application) -> None:
+    for name, label in {"listed_on": "列入名单日期", "case_number": "执行案号", "note": "备注"}.items():
+        INPUT_LABELS.setdefault(name, label)
     add_pages(app, str(HERE / "templates"), NavLink("督办看板", PATH, ("supervisor",)))
     app.router.add_routes(pages)
+
+
+class ListingIn(S.Strict):
+    body_code: str = Field(min_length=1, max_length=64)
+    listed_on: date
+    case_number: str = Field(min_length=1, max_length=100)  # 执行案号
+    note: str | None = Field(default=None, max_length=2000)
 
 
 @pages.get(PATH)
 async def dashboard_page(request: web.Request) -> web.Response:
     signed_in(request, "supervisor")
+    return await _dashboard(request)
+
+
+async def _dashboard(request: web.Request, *, errors: list[str] | None = None, posted: dict | None = None,
+                     status: int = 200) -> web.Response:
     bo, config = bo_of(request), request.app[CONFIG]
-    data = await in_session(request, lambda s: scorecards.dashboard(s, bo.catalog, config, bo.now()), write=False)
-    return render(request, "integrity/dashboard.html", {"data": data})
+
+    def work(s):
+        now = bo.now()
+        _, overdue = promises.list_promises(s, promises.PromiseFilters(status="overdue", limit=50), now)
+        return {"data": scorecards.dashboard(s, bo.catalog, config, now),
+                "promises_overdue": [promises.summary(bo, p, now) for p in overdue],
+                "debtors": debtors.by_body(s, bo.catalog, now)}
+
+    ctx = await in_session(request, work, write=False)
+    return render(request, "integrity/dashboard.html", {
+        **ctx, "departments": departments_by_level(bo), "errors": errors or [],
+        "error_form": "listing" if errors else "", "posted": posted or {},
+        "done": request.query.get("done") == "listing"}, status=status)
+
+
+@pages.post(PATH + "/debtors")
+async def record_listing(request: web.Request) -> web.Response:
+    """A supervisor records a body the court listed as 失信被执行人."""
+    me = signed_in(request, "supervisor")
+    bo = bo_of(request)
+    form = await form_of(request)
+    try:
+        d = form_model(ListingIn, form, lists=())
+        await in_session(request, lambda s: debtors.record_listing(
+            s, bo.catalog, d.body_code, d.listed_on, d.case_number, d.note, me.viewer, bo.now()))
+    except (ValidationError, TransitionError) as e:
+        return await _dashboard(request, errors=form_errors(e), posted=posted_values(form), status=422)
+    return redirect(PATH + "?done=listing#debtors")
 
 
 @pages.get(PATH + "/scorecards.{format}")

@@ -2,9 +2,10 @@
 (`intake_store/migrations/versions/0004_integrity.py`)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ..models import json_column, ts_column
@@ -95,3 +96,64 @@ class TicketFact(SQLModel, table=True):
     verified_at: datetime | None = ts_column(nullable=True)
     satisfaction: str | None = Field(default=None, max_length=8)
     reopen_count: int = 0
+
+
+class PromiseRow(SQLModel, table=True):
+    """信用承诺 or 政府合同 a body made: what its `promise_event` rows say, kept
+    for listings and the overdue check (`promises.replay`)."""
+
+    __tablename__ = "promise"
+    __table_args__ = (Index("ix_promise_open_due", "status", "due_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=12)  # commitment 信用承诺 | contract 政府合同
+    body_code: str = Field(foreign_key="department.code", max_length=64, index=True)
+    promisee: str = Field(max_length=200)  # to whom
+    content: str = Field(sa_column=Column(Text, nullable=False))  # what was promised
+    amount_yuan: Decimal | None = Field(default=None, sa_column=Column(Numeric(16, 2)))
+    due_on: date
+    reference: str | None = Field(default=None, max_length=100)  # contract or document number
+    status: str = Field(max_length=12)  # open | fulfilled
+    created_at: datetime = ts_column(nullable=False)
+    fulfilled_at: datetime | None = ts_column(nullable=True)
+    flagged_at: datetime | None = ts_column(nullable=True)  # told the supervisors it is past due
+    updated_at: datetime = ts_column(nullable=False)
+
+
+class PromiseEventRow(SQLModel, table=True):
+    """Append-only history of a promise: nothing updates or deletes a row here."""
+
+    __tablename__ = "promise_event"
+    __table_args__ = (UniqueConstraint("promise_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    promise_id: int = Field(foreign_key="promise.id", index=True)
+    seq: int
+    at: datetime = ts_column(nullable=False)
+    actor: str = Field(max_length=100)
+    role: str = Field(max_length=20)
+    action: str = Field(max_length=20)  # register | link | fulfil | flag
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    payload: dict = json_column(dict)
+
+
+class PromiseTicket(SQLModel, table=True):
+    """A complaint linked to the promise it is about (both ways: a ticket's promises, a promise's tickets)."""
+
+    __tablename__ = "promise_ticket"
+    promise_id: int = Field(foreign_key="promise.id", primary_key=True)
+    ticket_number: str = Field(max_length=20, primary_key=True, index=True)
+
+
+class JudgmentDebtorListing(SQLModel, table=True):
+    """A body listed as 失信被执行人 (004 五(五) "零增长"), recorded by a supervisor
+    from the court's list; counted on the dashboard with the substantiated
+    court_judgment complaints against the body. Rows are only ever added."""
+
+    __tablename__ = "judgment_debtor_listing"
+    __table_args__ = (Index("ix_judgment_debtor_listed", "listed_on", "body_code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    body_code: str = Field(foreign_key="department.code", max_length=64)
+    listed_on: date
+    case_number: str = Field(max_length=100)  # 执行案号
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    recorded_at: datetime = ts_column(nullable=False)
+    recorded_by: str = Field(max_length=100)

@@ -17,6 +17,7 @@ ACTION_LABELS = {
     "ask_rating": "回访：再次请群众评价",
     "close_unrated": "按“未评价”办结",
     "escalate": "两次不满意，通知督办单位",
+    "promise_overdue": "承诺逾期未履行，提示督办单位",
 }
 
 

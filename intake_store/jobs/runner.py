@@ -39,6 +39,10 @@ SWEEP_JOB = "deadline_sweep"
 PORTAL = "portal"  # the outbox channel departments and supervisors read in the portal
 KEEP_RUNS = timedelta(days=30)
 MAX_ERROR_DETAILS = 20
+# Deadlines that belong to no ticket (e.g. a promise past its due date), checked
+# once per sweep in their own transaction: action kind -> fn(bo, session, now) -> how many acted on.
+# Features add theirs when they are wired in.
+OTHER_CHECKS: dict[str, Callable[[Backoffice, Session, datetime], int]] = {}
 
 
 # ---------------------------------------------------------------- alarms
@@ -109,6 +113,16 @@ def sweep(bo: Backoffice, *, batch_size: int = 100, stop: threading.Event | None
         seen |= fresh
         if len(claimed) < batch_size or not fresh:
             break
+    for kind, check in OTHER_CHECKS.items():
+        try:
+            with session_scope(bo.engine) as session:
+                done = check(bo, session, now)
+        except Exception as e:  # noqa: BLE001 - the next sweep tries again
+            log.exception("deadline check %s failed", kind)
+            report.errors.append({"ticket": None, "error": f"{kind}: {type(e).__name__}: {e}"[:500]})
+        else:
+            if done:
+                report.actions[kind] += done
     report.duration_ms = (time.perf_counter() - started) * 1000
     if record:
         record_run(bo, report)

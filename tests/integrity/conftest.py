@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-RECORD_TABLES = ["record_event", "integrity_record", "ticket_fact"]
+RECORD_TABLES = ["record_event", "integrity_record", "ticket_fact", "promise_ticket", "promise_event", "promise",
+                 "judgment_debtor_listing"]
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 """The record pages in a real browser (Debian's Chromium): a supervisor works the
 lists and a record (认定单位, 公示, 约谈, 责令整改, 异议答复, 容错免责, 从轻, 整改验收);
 the recorded department files an objection, applies for repair and reports its
-整改 in the portal. A refused form says why in Chinese and keeps what was typed.
+整改 in the portal; an operator registers a promise from a ticket, which the
+dashboard shows once it is overdue, beside the 失信被执行人 count. A refused form says why in Chinese and keeps what was typed.
 Screenshots go to test-artifacts/."""
 import asyncio
+from datetime import timedelta
 
 import aiohttp
 import pytest
@@ -11,10 +13,11 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import async_playwright, expect
 from sqlalchemy import text
 
-from integrity_work import work
+from integrity_work import file, work
 from intake_store.console.accounts import create_account
 from intake_store.db import session_scope
 from intake_store.integrity import store
+from intake_store.jobs.runner import sweep
 from intake_store.settings import Settings
 from intake_store.web import create_app
 
@@ -199,3 +202,44 @@ async def test_record_pages_refuse_other_roles_other_bodies_and_forms_without_a_
     finally:
         for http in (op, other, dept):
             await http.close()
+
+
+async def test_operator_registers_a_promise_from_a_ticket_and_supervisors_see_it_overdue(site, bo, clock, chromium,
+                                                                                        artifacts):
+    number = await asyncio.to_thread(file, bo, promise="信息化项目尾款38万元", reference="YTCG-2024-118")
+    op = await open_as(chromium, site, "op1", f"/console/tickets/{number}")
+    await op.get_by_role("link", name="据此登记信用承诺或政府合同").click()
+    form = op.locator("#form-register")
+    await expect(form.get_by_label("承诺内容")).to_have_value("信息化项目尾款38万元")  # from the ticket
+    await expect(form.get_by_label("合同或文件编号（可不填）")).to_have_value("YTCG-2024-118")
+    await form.get_by_label("政府合同").check()
+    await form.get_by_label("承诺单位").select_option("finance")
+    await form.get_by_label("承诺对象（对谁承诺，如企业名称）").fill("烟台某信息技术有限公司")
+    await form.get_by_label("金额（元，可不填）").fill("三十八万")
+    await form.get_by_label("履行期限").fill("2026-11-30")
+    await form.get_by_role("button", name="登记").click()
+    await expect(op.get_by_role("alert")).to_contain_text("金额（元）：")
+    form = op.locator("#form-register")
+    await expect(form.get_by_label("承诺对象（对谁承诺，如企业名称）")).to_have_value("烟台某信息技术有限公司")
+    await form.get_by_label("金额（元，可不填）").fill("380000")
+    await form.get_by_role("button", name="登记").click()
+    await expect(op.get_by_role("status")).to_have_text("已完成：登记。")
+    await expect(op.locator("#linked-tickets")).to_contain_text(number)
+    await expect(op.locator(".history")).to_contain_text("关联投诉工单")
+    await op.screenshot(path=str(artifacts / "promise-console.png"), full_page=True)
+
+    clock.set(clock() + timedelta(days=15))  # Tuesday 1 December: past due, nothing recorded
+    report = await asyncio.to_thread(sweep, bo)
+    assert report.actions["promise_overdue"] == 1
+    sup = await open_as(chromium, site, "sup1", "/console/dashboard")
+    overdue = sup.locator("#promises-overdue")
+    await expect(overdue).to_contain_text("烟台市财政局")
+    await expect(overdue).to_contain_text("2026年11月30日")
+    listing = sup.locator("#form-listing")
+    await listing.get_by_label("单位").select_option("sasac")
+    await listing.get_by_label("列入名单日期").fill("2026-11-20")
+    await listing.get_by_label("执行案号").fill("(2026)鲁06执123号")
+    await listing.get_by_role("button", name="登记").click()
+    await expect(sup.locator("#debtors-table")).to_contain_text("烟台市人民政府国有资产监督管理委员会")
+    await expect(sup.locator("#debtors-table")).to_contain_text("增加1")
+    await sup.screenshot(path=str(artifacts / "dashboard-promises-debtors.png"), full_page=True)
