@@ -5,6 +5,7 @@ the recorded department files an objection, applies for repair and reports its
 dashboard shows once it is overdue, beside the 失信被执行人 count. A refused form says why in Chinese and keeps what was typed.
 Screenshots go to test-artifacts/."""
 import asyncio
+import re
 from datetime import timedelta
 
 import aiohttp
@@ -227,6 +228,8 @@ async def test_operator_registers_a_promise_from_a_ticket_and_supervisors_see_it
     await expect(op.locator("#linked-tickets")).to_contain_text(number)
     await expect(op.locator(".history")).to_contain_text("关联投诉工单")
     await op.screenshot(path=str(artifacts / "promise-console.png"), full_page=True)
+    await op.goto(f"{site}/console/promises?ticket={number}")  # from the ticket again: its promise is shown
+    await expect(op.locator("#ticket-promises")).to_contain_text(re.compile(r"承诺 \d+"))
 
     clock.set(clock() + timedelta(days=15))  # Tuesday 1 December: past due, nothing recorded
     report = await asyncio.to_thread(sweep, bo)
