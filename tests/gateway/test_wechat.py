@@ -185,3 +185,14 @@ async def test_a_reply_after_48_hours_waits_until_the_citizen_writes_again(wx_ch
     assert await wx.says(CITIZEN, "你好") is not None
     assert await wx_chat.sender.run_once() == 1
     assert "已协调区财政12月底前付清" in (await wx.wait_for(CITIZEN, 2))[1].text
+
+
+async def test_rasa_down_the_citizen_is_told_and_answered_when_it_is_back(wx_chat, wx, fake_rasa):
+    await fake_rasa.stop()
+    assert await wx.says(CITIZEN, "你好") is None
+    assert (await wx.wait_for(CITIZEN, 1))[0].text == texts.SAVED_NOTICE
+    assert wx_chat.conversation(CONV).needs_operator
+    await fake_rasa.start()
+    await wx_chat.relay.retry_once()
+    late = (await wx.wait_for(CITIZEN, 2))[1]
+    assert late.via == "custom" and late.text.startswith("您好，这里是12345")
