@@ -196,3 +196,8 @@ async def test_rasa_down_the_citizen_is_told_and_answered_when_it_is_back(wx_cha
     await wx_chat.relay.retry_once()
     late = (await wx.wait_for(CITIZEN, 2))[1]
     assert late.via == "custom" and late.text.startswith("您好，这里是12345")
+
+
+async def test_the_openapi_document_describes_the_wechat_server_url(wx_chat):
+    doc = await (await wx_chat.client.get("/api/openapi.json")).json()
+    assert {"get", "post"} <= set(doc["paths"]["/wechat"])
