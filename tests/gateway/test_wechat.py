@@ -201,3 +201,12 @@ async def test_rasa_down_the_citizen_is_told_and_answered_when_it_is_back(wx_cha
 async def test_the_openapi_document_describes_the_wechat_server_url(wx_chat):
     doc = await (await wx_chat.client.get("/api/openapi.json")).json()
     assert {"get", "post"} <= set(doc["paths"]["/wechat"])
+
+
+async def test_an_answer_longer_than_one_wechat_message_comes_in_parts(wx_chat, wx):
+    long_text = "事情经过如下。\n" + "工程二〇二三年验收，街道办一直没有付款。\n" * 120
+    assert await wx.says(CITIZEN, long_text) is None  # too long for the response
+    await stored(wx_chat)  # the whole answer sent
+    parts = wx.seen_by(CITIZEN)
+    assert len(parts) == 4 and {p.via for p in parts} == {"custom"}  # each part within WeChat's 2048 bytes (the fake checks)
+    assert "\n".join(p.text for p in parts) == f"收到：{long_text.strip()}"
