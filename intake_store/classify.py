@@ -121,6 +121,7 @@ def classify_one(parsed: dict[str, Any]) -> dict[str, Any]:
         category,
         respondent=first_entity(parsed, "respondent"),
         place=first_entity(parsed, "place"),
+        text=parsed.get("text"),
     )
     return {
         "category": category,
