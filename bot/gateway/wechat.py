@@ -162,7 +162,7 @@ class WeChatChannel:
                     await self.api.send_text(openid, part)
             except WeChatApiError as e:
                 if answered is None:
-                    raise self._outbox_error(e) from e
+                    self._raise_for_outbox(e)
                 log.warning("wechat send failed for %s (%s); queued in the outbox", conv_id, e)
                 await self.store.run(queue_unsent, self.name, conv_id, [text], answered, self.now())
                 return []
@@ -170,12 +170,13 @@ class WeChatChannel:
                                 meta={**(meta or {}), "wechat_send": uuid.uuid4().hex[:12]},
                                 external_ids=[key] if key else None)
 
-    def _outbox_error(self, e: WeChatApiError) -> Exception:
+    def _raise_for_outbox(self, e: WeChatApiError) -> None:
+        """Tell the outbox whether to wait for the citizen, give up, or retry soon."""
         if e.errcode in OUT_OF_WINDOW:
-            return DeliveryDeferred(f"{e}; 等群众再次发消息后发送", self.now() + RETRY_LATER)
+            raise DeliveryDeferred(f"{e}; 等群众再次发消息后发送", self.now() + RETRY_LATER) from e
         if e.errcode in UNREACHABLE:
-            return PermanentDeliveryError(str(e))
-        return e
+            raise PermanentDeliveryError(str(e)) from e
+        raise e
 
     async def typing(self, conv_id: str, on: bool) -> None:
         """WeChat shows nothing while the assistant writes."""
@@ -231,7 +232,7 @@ class WeChatChannel:
         chosen = choice_of(text, offered)
         if chosen is not None:
             meta.update(forward=chosen.payload, choice=chosen.title)
-        return await self._take(openid, text, f"msg:{message.id}", meta, deadline)
+        return await self._take(openid, text, _external_id(message), meta, deadline)
 
     async def _take(self, openid: str, text: str, external_id: str, meta: dict, deadline: float) -> str | None:
         conv_id = tr.conversation_id(self.name, openid)
@@ -280,13 +281,18 @@ class WeChatChannel:
             if getattr(message, field, None):
                 meta[key] = getattr(message, field)
         taken = await self.relay.take(self.name, openid, NON_TEXT.get(kind, "[其他消息]"),
-                                      external_id=f"msg:{message.id}", meta=meta)
+                                      external_id=_external_id(message), meta=meta)
         hint = Reply(texts.NON_TEXT_HINT)
         if taken is not None:
             async with self.relay.in_order(conv_id):
                 await self.store.run(tr.record_outbound, conv_id, [hint], self.now(),
                                      meta={"source": "gateway", "answers": taken.message.id})
         return render([hint])
+
+
+def _external_id(message) -> str:
+    """WeChat's MsgId, the same in every repeat of a push."""
+    return f"msg:{message.id}" if message.id else f"msg:{message.time}:{message.type}"
 
 
 def enabled(settings: Settings) -> bool:

@@ -12,7 +12,7 @@ the app uses, so that a shared mistake cannot hide):
 - the HTTP API: GET /cgi-bin/token (AppID + AppSecret → access token, 7200 s)
   and POST /cgi-bin/message/custom/send (客服消息), with WeChat's errcodes:
   40001 for an unknown token, 42001 for an expired one, 45015 when the
-  citizen has not written for 48 hours.
+  citizen has not written for 48 hours, 43004 when they unfollowed.
 
 The test plays the citizen: `says`, `sends_image`, `follows`, and reads what
 the account sent with `seen` / `wait_for`.
@@ -69,6 +69,7 @@ class FakeWeChat:
         self.api_calls: list[str] = []
         self.seen: list[Seen] = []
         self.silent_for: set[str] = set()  # citizens who have not written for 48 hours
+        self.unfollowed: set[str] = set()
         self.pushes: list[int] = []  # HTTP status of every push, retries included
         self._msg_ids = itertools.count(24_000_000_000_000_001)
         self._clock = itertools.count(int(time.time()))
@@ -117,6 +118,8 @@ class FakeWeChat:
             assert body["msgtype"] == "text" and len(content.encode()) <= 2048
         except (ValueError, KeyError, TypeError, AssertionError):
             return web.json_response({"errcode": 44002, "errmsg": "empty post data or invalid content"})
+        if openid in self.unfollowed:
+            return web.json_response({"errcode": 43004, "errmsg": "require subscribe"})
         if openid in self.silent_for:
             return web.json_response({"errcode": 45015, "errmsg": "response out of time limit"})
         await self._got(Seen(openid, content, "custom"))
@@ -237,9 +240,11 @@ class FakeWeChat:
             "MediaId": "media-voice-1", "Format": "amr", "MsgId": next(self._msg_ids)}))
 
     async def follows(self, openid: str) -> str | None:
+        self.unfollowed.discard(openid)
         return await self.push(openid, self._xml(openid, "event", {"Event": "subscribe", "EventKey": ""}))
 
     async def unfollows(self, openid: str) -> str | None:
+        self.unfollowed.add(openid)
         return await self.push(openid, self._xml(openid, "event", {"Event": "unsubscribe", "EventKey": ""}))
 
     def seen_by(self, openid: str) -> list[Seen]:

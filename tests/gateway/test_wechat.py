@@ -210,3 +210,12 @@ async def test_an_answer_longer_than_one_wechat_message_comes_in_parts(wx_chat, 
     parts = wx.seen_by(CITIZEN)
     assert len(parts) == 4 and {p.via for p in parts} == {"custom"}  # each part within WeChat's 2048 bytes (the fake checks)
     assert "\n".join(p.text for p in parts) == f"收到：{long_text.strip()}"
+
+
+async def test_a_citizen_who_unfollowed_is_not_retried(wx_chat, wx, backoffice):
+    await wx.unfollows(CITIZEN)
+    replied_ticket(backoffice, "wechat", CONV)
+    assert await wx_chat.sender.run_once() == 0
+    with session_scope(backoffice.engine) as s:
+        row = s.execute(select(Notification)).scalar_one()
+    assert row.state == "failed" and "43004" in row.last_error
