@@ -75,7 +75,7 @@ async def _list(request: web.Request, *, errors: list[str] | None = None, posted
     def work(s: Session) -> dict:
         now = bo.now()
         total, rows = P.list_promises(s, P.PromiseFilters(status=None if tab == "all" else tab), now)
-        prefill = {}
+        prefill, linked = {}, P.promises_of_ticket(s, number) if number else []
         if number and posted is None:
             try:
                 t = get_ticket(s, number)
@@ -84,14 +84,14 @@ async def _list(request: web.Request, *, errors: list[str] | None = None, posted
             prefill = {"kind": ["commitment"], "ticket_number": [t.number], "body_code": [t.respondent_code or ""],
                        "content": [t.promise or ""], "reference": [t.reference or ""],
                        "amount_yuan": [str(t.amount_yuan) if t.amount_yuan is not None else ""]}
-        return {"total": total, "rows": [P.summary(bo, p, now) for p in rows], "prefill": prefill}
+        return {"total": total, "rows": [P.summary(bo, p, now) for p in rows], "prefill": prefill, "linked": linked}
 
     data = await in_session(request, work, write=False)
     return render(request, "integrity/promises.html", {
         "total": data["total"], "rows": data["rows"], "tab": tab, "tabs": TABS, "kinds": P.KINDS,
         "departments": departments_by_level(bo), "errors": errors or [],
         "error_form": "register" if errors or posted is not None or data["prefill"] else "",
-        "posted": posted if posted is not None else data["prefill"], "from_ticket": number,
+        "posted": posted if posted is not None else data["prefill"], "from_ticket": number, "linked": data["linked"],
     }, status=status)
 
 

@@ -53,7 +53,7 @@ def describe(bo: Backoffice, session: Session, *, interval_seconds: float, limit
         lines.append(f"  {_t(r.started_at)}  {r.job}  进程 {r.process}  检查 {r.tickets} 张：{done}；"
                      f"出错 {r.errors}；用时 {r.duration_ms:.0f} 毫秒")
         for err in r.error_details[:3]:
-            lines.append(f"      工单 {err['ticket']}：{err['error']}")
+            lines.append(f"      {'工单 ' + err['ticket'] if err.get('ticket') else '其他检查'}：{err['error']}")
 
     failing = session.execute(
         select(Ticket.number, TicketAlarm).join(TicketAlarm, TicketAlarm.ticket_id == Ticket.id)
