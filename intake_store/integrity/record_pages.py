@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from ..console.accounts import PORTAL_ROLES
-from ..console.pages import (INPUT_LABELS, NavLink, PageError, add_pages, bo_of, form_errors, form_model, form_of, redirect, render,
-                             signed_in)
+from ..console.pages import (INPUT_LABELS, NavLink, PageError, add_pages, bo_of, chinese_date, form_errors,
+                             form_model, form_of, redirect, render, signed_in)
 from ..console.ticket_forms import posted_values
 from ..console.views_operator import departments_by_level
 from ..lifecycle import TransitionError
@@ -56,7 +56,8 @@ def _details(payload: dict) -> list[tuple[str, str]]:
         value = payload.get(key)
         if value in (None, "", False) or (key == "body_name" and "body_code" not in payload):
             continue
-        out.append((label, "是" if value is True else str(value)))
+        text = chinese_date(value) if key == "due" else str(value)
+        out.append((label, "是" if value is True else text))
     return out
 
 

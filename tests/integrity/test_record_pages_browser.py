@@ -120,6 +120,7 @@ async def test_supervisor_and_department_work_records_through_the_pages(site, bo
     await sup.locator("#form-rectify").get_by_role("button", name="下达整改").click()
     await expect(sup.get_by_role("status")).to_have_text("已完成：责令限期整改。")
     await expect(sup.locator(".clocks")).to_contain_text("2026年12月31日")
+    await expect(sup.locator(".history")).to_contain_text("整改期限2026年12月31日")
 
     # The department: its own records only; an objection with evidence, a 整改 report.
     dept = await open_as(chromium, site, "caizheng1", "/portal/records")
