@@ -153,3 +153,29 @@ def test_records_export_in_the_exchange_format_and_the_bodys_superior_is_notifie
                                                        "superior": "credit"}
     assert row["status_name"] == "有效" and row["findings"] == "经核查，情况属实。"
     assert "王女士" not in str(doc) and "13805351234" not in str(doc)
+
+
+def test_supervisors_work_lists_hold_what_each_record_waits_for(bo, clock):
+    # The pages' lists (/console/records): 待认定单位, 待公示, 异议, 修复, 整改超期.
+    waiting = new_record(bo, confirm=False)
+    to_publish = new_record(bo)
+    objected = new_record(bo, description="财政局另一笔设备款12万元没付。", amount_yuan=120000)
+    record_act(bo, objected, "object", FINANCE, reason="已列入预算")
+    late = new_record(bo, description="财政局的监理费5万元没付。", amount_yuan=50000)
+    record_act(bo, late, "publish", SUPERVISOR)
+    record_act(bo, late, "rectify_order", SUPERVISOR, reason="限期付清", due=date(2026, 11, 20))
+    clock.advance(days=5)  # Saturday 21 November: the 整改 deadline has passed
+    repairing = new_record(bo, description="财政局的咨询费3万元没付。", amount_yuan=30000)
+    record_act(bo, repairing, "publish", SUPERVISOR)
+    record_act(bo, repairing, "repair_apply", FINANCE, rectification="已付清", evidence="付款回单")
+
+    def queue(name):
+        with session_scope(bo.engine) as s:
+            return [r.id for r in store.list_records(s, store.RecordFilters(queue=name), SUPERVISOR, bo.now())[1]]
+
+    assert queue("attach") == [waiting]
+    assert queue("publish") == [to_publish]
+    assert queue("objection") == [objected]
+    assert queue("repair") == [repairing]
+    assert queue("rectify_overdue") == [late]
+    assert sorted(queue("all")) == sorted([waiting, to_publish, objected, late, repairing])
