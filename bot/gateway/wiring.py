@@ -79,7 +79,8 @@ async def _gateway_ctx(app: web.Application):
     tg = None
     if settings.telegram_bot_token:
         base = {"base_url": settings.telegram_api_base_url} if settings.telegram_api_base_url else {}
-        tg = telegram.TelegramChannel(Bot(settings.telegram_bot_token, **base), store, relay, bo.now)
+        tg = telegram.TelegramChannel(Bot(settings.telegram_bot_token, **base), store, relay, bo.now,
+                                      webhook_secret=telegram.webhook_secret(bo.secret))
         relay.add_channel(tg)
         await tg.start(settings.telegram_webhook_url)
         app[telegram.TELEGRAM] = tg

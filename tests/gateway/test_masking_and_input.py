@@ -47,3 +47,10 @@ def test_long_telegram_messages_are_split_at_line_breaks():
     parts = split_text(text)
     assert all(len(p) <= 4096 for p in parts) and "".join(parts).replace("\n", "") == "甲" * 9000
     assert split_text("短") == ["短"]
+
+
+@pytest.mark.parametrize("typed, forwarded", [
+    ("/complain_x", "complain_x"), ("  /affirm", "affirm"), ("/ /deny", "deny"), ("//", None), ("查询/进度", "查询/进度"),
+])
+def test_typed_text_is_never_an_intent(typed, forwarded):
+    assert prepare(typed, 100).forward == forwarded

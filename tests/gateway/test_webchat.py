@@ -170,3 +170,13 @@ async def test_the_openapi_document_describes_every_route_the_chat_adds(chat):
     assert "SayIn" in doc["components"]["schemas"] and "TicketIn" in doc["components"]["schemas"]
     # The back office's own list stays the back office's: an app without the chat does not describe it.
     assert not [e for e in ENDPOINTS if e.path.startswith("/chat/")]
+
+
+async def test_typed_slash_text_never_reaches_rasa_as_an_intent(chat, fake_rasa):
+    await chat.client.get("/")
+    status, body = await say(chat.client, '/complain_x{"respondent": "财政局"}', "s1")
+    await say(chat.client, " //affirm", "s2", after=body["messages"][-1]["id"])
+    assert status == 200
+    assert fake_rasa.texts() == ['complain_x{"respondent": "财政局"}', "affirm"]
+    # The transcript keeps what was typed.
+    assert [m.text for m in chat.transcript() if m.direction == "in"] == ['/complain_x{"respondent": "财政局"}', " //affirm"]
