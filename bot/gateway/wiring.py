@@ -24,6 +24,7 @@ DOCUMENTED = [
     Endpoint("GET", "/chat/api/messages", "网页聊天：本访客的对话记录和工单（after=最后一条消息编号）", (), None,
              (("after", "只返回编号大于它的消息"),)),
     Endpoint("POST", "/chat/api/messages", "网页聊天：发送一条消息（WebSocket 不可用时），返回新消息", (), webchat.SayIn),
+    Endpoint("POST", "/chat/api/forget", "网页聊天：清除本机记录（本浏览器不再关联这段对话，共用电脑时使用）", (), None),
     Endpoint("GET", "/chat/ws", "网页聊天 WebSocket：hello / say，推送 messages / typing / tickets", (), None),
     Endpoint("GET", "/api/conversations/{conversation_id}", "对话记录及其产生的工单（督办角色看到的电话、身份证号已隐去）",
              ("operator", "service", "supervisor"), None),
