@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     login_max_failures: int = 5  # per username within login_window_minutes
     login_max_failures_per_ip: int = 20
     login_window_minutes: int = 15
+    # Behind a proxy: its address(es) or networks, comma-separated; only their
+    # X-Forwarded-For is believed (the sign-in and lookup limits count by address).
+    trusted_proxies: str = ""
+    # Wrong query codes (POST /api/status, the chat lookup, 回访) per ticket and per
+    # caller within status_window_minutes; past them lookups are refused with 429.
+    status_max_failures_per_ticket: int = 5
+    status_max_failures_per_caller: int = 20
+    status_window_minutes: int = 15
+    chat_max_messages_per_minute: int = 20  # per web visitor or Telegram chat
     max_body_bytes: int = 64 * 1024
     max_text_chars: int = 5000
     outbox_poll_seconds: float = 2.0

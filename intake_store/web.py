@@ -24,6 +24,7 @@ from .jobs import setup as setup_deadline_jobs
 from .jobs.runner import ring_alarm
 from . import logsafe
 from .headers import security_headers
+from .throttle import THROTTLES, Throttles
 from .integrity import on_ticket_event as integrity_listener
 from .integrity import setup as setup_integrity
 from .notifications import notify_citizen
@@ -209,6 +210,7 @@ def create_app(settings: Settings | None = None, *, backoffice: Backoffice | Non
     logsafe.hide(settings.hotline_service_token, settings.rasa_api_token, settings.telegram_bot_token)
     app = web.Application(middlewares=[security_headers, errors_middleware, auth_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
+    app[THROTTLES] = Throttles.from_settings(settings)
 
     app[SENDER] = Sender(engine=None, now=lambda: datetime.now(timezone.utc))
 

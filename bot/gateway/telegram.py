@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from intake_store.models import Message
 from intake_store.outbox import notify
+from intake_store.throttle import Window, chat_refused
 from intake_store.web import ApiError
 
 from . import texts
@@ -76,6 +77,7 @@ class TelegramChannel:
     def __init__(self, bot: Bot, store: tr.Store, relay: Relay, now: Callable[[], datetime], *, webhook_secret: str):
         self.bot, self.store, self.relay, self.now = bot, store, relay, now
         self.webhook_secret = webhook_secret
+        self.flood: Window | None = None  # messages per chat
         self._poller: asyncio.Task | None = None
 
     # ------------------------------------------------------------ out
@@ -124,6 +126,10 @@ class TelegramChannel:
         if chat is not None and chat.type != "private":
             await self._refuse_group(chat.id)
             return
+        wait = self.flood.take(str(chat.id)) if self.flood and chat is not None else 0
+        if wait:
+            await self._tell(chat.id, chat_refused(wait))  # not kept: a flood must not fill the store
+            return
         if update.callback_query is not None:
             taken = await self._on_button(update)
         elif update.message is not None:
@@ -136,8 +142,11 @@ class TelegramChannel:
     async def _refuse_group(self, chat_id: int) -> None:
         """A group shares one chat id: its members would share one conversation,
         its query codes and each other's personal data. Nothing is kept."""
+        await self._tell(chat_id, texts.GROUP_REFUSED)
+
+    async def _tell(self, chat_id: int, text: str) -> None:
         try:
-            await self.bot.send_message(chat_id, texts.GROUP_REFUSED)
+            await self.bot.send_message(chat_id, text)
         except TelegramError:
             pass  # only a courtesy
 

@@ -31,6 +31,7 @@ from sqlmodel import Session
 from intake_store.console.pages import cookie_secure
 from intake_store.lifecycle import STATE_NAMES
 from intake_store.models import Message, Ticket
+from intake_store.throttle import Window, chat_refused
 from intake_store.tickets import query_code
 from intake_store.web import ApiError, json_ok, read_json
 
@@ -152,6 +153,13 @@ class WebChat:
     channel: WebChannel
     store: tr.Store
     secret: str
+    flood: Window | None = None  # messages per visitor
+
+
+class Flooding(Exception):
+    def __init__(self, wait: float):
+        super().__init__(chat_refused(wait))
+        self.message = chat_refused(wait)
 
 
 WEBCHAT = web.AppKey("webchat", WebChat)
@@ -215,6 +223,9 @@ def same_origin(request: web.Request) -> None:
 
 async def say(chat: WebChat, who: Visitor, data: SayIn) -> tr.Taken | None:
     """Store what the visitor sent; None when it was stored before (a resend)."""
+    wait = chat.flood.take(who.sender_id) if chat.flood else 0
+    if wait:
+        raise Flooding(wait)
     conv_id = who.conversation_id
     meta: dict = {"client_id": data.client_id}
     text = data.text
@@ -262,7 +273,10 @@ async def post_message(request: web.Request) -> web.Response:
     same_origin(request)
     chat, who = request.app[WEBCHAT], visitor(request)
     data = await read_json(request, SayIn)
-    taken = await say(chat, who, data)
+    try:
+        taken = await say(chat, who, data)
+    except Flooding as e:
+        raise ApiError(429, e.message, "too_many_messages")
     if taken is not None:
         await chat.relay.answer(taken)
     stored, tickets = await chat.store.run(_history_and_tickets, who.conversation_id, data.after)
@@ -326,7 +340,11 @@ async def _on_frame(chat: WebChat, who: Visitor, ws: web.WebSocketResponse, raw:
         client_id = data.get("client_id") if isinstance(data, dict) else None
         await ws.send_json({"type": "error", "error": error, "client_id": client_id}, dumps=_dumps)
         return
-    taken = await say(chat, who, message_in)
+    try:
+        taken = await say(chat, who, message_in)
+    except Flooding as e:
+        await ws.send_json({"type": "error", "error": e.message, "client_id": message_in.client_id}, dumps=_dumps)
+        return
     if taken is None:
         await ws.send_json({"type": "ack", "client_id": message_in.client_id}, dumps=_dumps)
         return

@@ -9,6 +9,7 @@ from telegram import Bot
 
 from intake_store.api import Endpoint
 from intake_store.openapi import build_openapi
+from intake_store.throttle import THROTTLES
 from intake_store.web import BACKOFFICE, SENDER, SETTINGS, json_ok
 
 from . import delivery, review, telegram, webchat
@@ -74,7 +75,7 @@ async def _gateway_ctx(app: web.Application):
 
     web_channel = webchat.WebChannel(store, bo.now, bo.secret)
     relay.add_channel(web_channel)
-    app[webchat.WEBCHAT] = webchat.WebChat(relay, web_channel, store, bo.secret)
+    app[webchat.WEBCHAT] = webchat.WebChat(relay, web_channel, store, bo.secret, app[THROTTLES].chat_per_visitor)
     sender.register("web", delivery.deliverer(web_channel, store, bo.now))
 
     tg = None
@@ -82,6 +83,7 @@ async def _gateway_ctx(app: web.Application):
         base = {"base_url": settings.telegram_api_base_url} if settings.telegram_api_base_url else {}
         tg = telegram.TelegramChannel(Bot(settings.telegram_bot_token, **base), store, relay, bo.now,
                                       webhook_secret=telegram.webhook_secret(bo.secret))
+        tg.flood = app[THROTTLES].chat_per_visitor
         relay.add_channel(tg)
         await tg.start(settings.telegram_webhook_url)
         app[telegram.TELEGRAM] = tg

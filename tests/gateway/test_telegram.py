@@ -193,3 +193,18 @@ async def test_a_group_chat_is_refused_politely_and_nothing_is_kept(tg_chat, tg,
     await tg_chat.relay.settle()
     assert fake_rasa.texts() == ["你好"]
     assert tg_chat.transcript(f"telegram:{group}") == []
+
+
+async def test_a_telegram_chat_sending_too_fast_is_asked_to_wait(backoffice, fake_rasa, tg):
+    chat = await start_chat(backoffice, settings_for(
+        fake_rasa.url, telegram_bot_token=tg.token, telegram_api_base_url=tg.base_url, chat_max_messages_per_minute=2))
+    try:
+        await tg.user_says(CHAT, "你好")
+        await tg.user_says(CHAT, "在吗")
+        await tg.user_says(CHAT, "快回答")
+        sent = await tg.wait_for_bot(CHAT, 3)
+        assert any(m["text"].startswith("您发送消息太快了") for m in sent)
+        await chat.relay.settle()
+        assert fake_rasa.texts() == ["你好", "在吗"]
+    finally:
+        await chat.client.close()

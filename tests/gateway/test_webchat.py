@@ -241,3 +241,28 @@ async def test_the_chat_page_cannot_be_framed_or_run_foreign_scripts(chat):
     page = await chat.client.get("/")
     assert {k: page.headers[k] for k in HEADERS} == HEADERS
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+async def test_a_visitor_sending_too_fast_is_asked_to_wait(backoffice, fake_rasa):
+    c = await start_chat(backoffice, settings_for(fake_rasa.url, chat_max_messages_per_minute=3))
+    try:
+        await c.client.get("/")
+        after = 0
+        for i in range(3):
+            status, body = await say(c.client, f"第{i}条", f"fl{i}", after)
+            assert status == 200
+        status, body = await say(c.client, "第4条", "fl4")
+        assert status == 429 and body["code"] == "too_many_messages"
+        assert body["error"] == "您发送消息太快了，请稍等 1 分钟再发。已发送的消息都已保存。"
+        ws = await c.client.ws_connect("/chat/ws")
+        await ws.send_json({"type": "say", "text": "第5条", "client_id": "fl5"})
+        frame = await next_of(ws, "error")
+        assert frame["client_id"] == "fl5" and frame["error"].startswith("您发送消息太快了")
+        await ws.close()
+        # Another visitor is not held up.
+        other = await c.another_visitor()
+        await other.get("/")
+        assert (await say(other, "你好", "o1"))[0] == 200
+        assert fake_rasa.texts() == ["第0条", "第1条", "第2条", "你好"]
+    finally:
+        await c.client.close()
