@@ -251,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("token", help="issue an API token (printed once, stored hashed)")
     p.add_argument("--name", required=True)
-    p.add_argument("--role", required=True, choices=["service", "operator", "department", "supervisor"])
+    p.add_argument("--role", required=True, choices=["service", "partner", "operator", "department", "supervisor"])
     p.add_argument("--department", default=None, help="department code, for --role department")
     p.set_defaults(func=cmd_token)
 
