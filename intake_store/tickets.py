@@ -33,6 +33,7 @@ from .models import (
     TicketEvent,
     TicketSequence,
 )
+from .privacy_views import shown_to
 from .recusal import recusal_problem
 from .routing import route
 from .schemas import TicketIn
@@ -559,12 +560,12 @@ def ticket_view(bo: Backoffice, session: Session, ticket: Ticket, viewer: Viewer
     if viewer.sees_everything:
         view["field_sources"] = ticket.field_sources
         view["conversation_id"] = ticket.conversation_id
+    c = session.exec(select(Complainant).where(Complainant.ticket_id == ticket.id)).scalars().first()
     if viewer.sees_everything or ticket.consent_disclose:
-        c = session.exec(select(Complainant).where(Complainant.ticket_id == ticket.id)).scalars().first()
         view["complainant"] = {"name": c.name, "phone": c.phone} if c else None
     if with_events:
         view["events"] = [event_view(e) for e in events]
-    return view
+    return shown_to(viewer, view, ticket.consent_disclose, [c.name] if c and c.name else [])
 
 
 def _extension_view(ext) -> dict | None:
