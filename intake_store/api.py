@@ -254,8 +254,8 @@ async def ticket_events(request: web.Request) -> web.Response:
     number = request.match_info["number"]
 
     def work(s):
-        ticket = T.visible_ticket(s, number, viewer)
-        return {"number": ticket.number, "events": [T.event_view(e) for e in T.events_of(s, ticket)]}
+        view = T.ticket_view(bo, s, T.visible_ticket(s, number, viewer), viewer, with_events=True)
+        return {"number": view["number"], "events": view["events"]}  # masked for the viewer like the ticket
 
     return json_ok(await in_session(request, work, write=False))
 

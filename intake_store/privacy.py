@@ -90,6 +90,16 @@ _PLATE = re.compile(r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂�
 _HOUSE = re.compile(r"([0-9０-９]+|[一二三四五六七八九十]+)(号楼|栋|幢|单元|室|号院|户)")
 
 
+def introduced_names(texts) -> set[str]:
+    """Names introduced as a person's (我叫王建国) anywhere in `texts`: once
+    introduced, a name is masked wherever else it appears (街道答应王建国家…)."""
+    found = set()
+    for text in texts:
+        for m in _INTRODUCED.finditer(text or ""):
+            found.add(m.group(2) + m.group(3))
+    return found
+
+
 def mask_identity(text: str | None, names: tuple[str, ...] | list[str] = ()) -> str | None:
     """The text with the identity of the people in it masked (see the module's note);
     `names`: names known to be the complainant's, masked wherever they appear."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any, Callable
 
-from .privacy import mask_identity, mask_personal
+from .privacy import introduced_names, mask_identity, mask_personal
 
 FULL_VIEW = ("service", "operator", "system", "admin")
 FREE_TEXT = ("description", "promise", "promise_date", "evidence", "urgency_reason", "place", "reference", "reply",
@@ -43,8 +43,22 @@ def _deep(value: Any, mask: Callable[[str], str]) -> Any:
     return value
 
 
-def shown_to(viewer, view: dict, consent: bool, names: list[str]) -> dict:
-    """The ticket view `view` with free text masked for `viewer`."""
+def _strings(value: Any):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+
+
+def shown_to(viewer, view: dict, consent: bool, names: list[str], also: list = ()) -> dict:
+    """The ticket view `view` with free text masked for `viewer`; `also`: the
+    ticket's other writing (its events), where a name may have been introduced."""
+    if viewer.role not in FULL_VIEW and viewer.role != "supervisor" and not consent:
+        names = [*names, *introduced_names(_strings([view.get(key) for key in FREE_TEXT] + list(also)))]
     mask = masker_for(viewer.role, consent, names)
     if mask is None:
         return view

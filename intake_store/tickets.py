@@ -565,7 +565,8 @@ def ticket_view(bo: Backoffice, session: Session, ticket: Ticket, viewer: Viewer
         view["complainant"] = {"name": c.name, "phone": c.phone} if c else None
     if with_events:
         view["events"] = [event_view(e) for e in events]
-    return shown_to(viewer, view, ticket.consent_disclose, [c.name] if c and c.name else [])
+    return shown_to(viewer, view, ticket.consent_disclose, [c.name] if c and c.name else [],
+                    also=[(e.reason, e.payload) for e in events])
 
 
 def _extension_view(ext) -> dict | None:
