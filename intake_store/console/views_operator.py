@@ -20,7 +20,7 @@ from . import queries as Q
 from .accounts import CONSOLE_ROLES
 from .pages import PageError, bo_of, form_errors, form_of, new_nonce, redirect, render, signed_in
 from .review import FIELD_LABELS, allowed_actions, describe_event, link_sources
-from .ticket_forms import FORM_ACTIONS, act_from_form, actions_for, posted_values
+from .ticket_forms import FORM_ACTIONS, act_from_form, actions_for, posted_values, require_action
 
 routes = web.RouteTableDef()
 
@@ -174,6 +174,7 @@ for _spec in CONSOLE_ACTIONS.values():
 async def amend(request: web.Request) -> web.Response:
     """修改类别、被投诉单位、发生地、紧急程度: only what differs is recorded."""
     me = signed_in(request, *CONSOLE_ROLES)
+    require_action("amend", me.viewer)
     bo, number = bo_of(request), request.match_info["number"]
     form = await form_of(request)
 
