@@ -15,7 +15,7 @@ import threading
 import traceback
 
 MASK = "***"
-_QUERY_SECRET = re.compile(r"(?i)\b(api_key|token|secret_token|auth_token)=[^&\s\"']+")
+_QUERY_SECRET = re.compile(r"(?i)\b(api_key|token|secret_token|auth_token|access_token|secret)=[^&\s\"']+")
 _secrets: set[str] = set()
 _lock = threading.Lock()
 _base_factory = None

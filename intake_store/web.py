@@ -207,7 +207,8 @@ def create_app(settings: Settings | None = None, *, backoffice: Backoffice | Non
     from . import api, console  # noqa: PLC0415 - routes import this module's helpers
 
     settings = settings or get_settings()
-    logsafe.hide(settings.hotline_service_token, settings.rasa_api_token, settings.telegram_bot_token)
+    logsafe.hide(settings.hotline_service_token, settings.rasa_api_token, settings.telegram_bot_token,
+                 settings.wechat_app_secret, settings.wechat_token, settings.wechat_encoding_aes_key)
     app = web.Application(middlewares=[security_headers, errors_middleware, auth_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[THROTTLES] = Throttles.from_settings(settings)

@@ -15,6 +15,7 @@ LONG_NOTE = (
 GROUP_REFUSED = (
     "为保护您的个人信息，本热线不在群聊中受理投诉和查询。请点开本机器人，单独发消息给我们。"
 )
+WECHAT_CHOOSE = "请回复数字选择："
 STALE_BUTTON = "这个按钮已失效，请直接输入您的回答。"
 
 # What the web page shows when it cannot reach the app at all.
