@@ -9,6 +9,7 @@ open it.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import aiohttp
 from aiohttp import web
@@ -17,9 +18,11 @@ from sqlalchemy import select
 from console_site import SERVICE_TOKEN
 from intake_store.auth import create_token
 from intake_store.api import ACTIONS
+from intake_store.integrity import promises
 from intake_store.integrity.models import IntegrityRecord
 from intake_store.lifecycle import RULES
 from intake_store.models import Conversation
+from intake_store.tickets import Viewer
 
 CALLERS = ("anonymous", "citizen_wrong_code", "department_other", "partner", "service", "operator", "supervisor")
 REFUSED = (401, 403, 404)
@@ -45,6 +48,11 @@ PAGE_RULES: list[tuple[str, str, frozenset | dict]] = [
     ("GET", r"/console/conversations/{conversation_id}", CONSOLE),
     ("POST", r"/console/conversations/{conversation_id}/.+", frozenset({"operator"})),
     ("GET", r"/console/dashboard.*", frozenset({"supervisor"})),
+    ("POST", r"/console/dashboard/debtors", frozenset({"supervisor"})),
+    ("*", r"/console/records.*", frozenset({"supervisor"})),
+    ("*", r"/console/promises.*", CONSOLE),
+    ("GET", r"/portal/records", frozenset({"department_other"})),
+    ("*", r"/portal/records/{record_id}.*", NOBODY),  # a record about another body
     ("GET", r"/portal/?", frozenset({"department_other"})),
     ("*", r"/portal/tickets/{number}.*", NOBODY),
     ("GET", r"/static/.+", PUBLIC),
@@ -113,7 +121,10 @@ async def test_every_endpoint_and_page_allows_exactly_whom_it_should(gateway_sit
     await site.db(lambda s: s.get(Conversation, "web:citizen-1") or s.add(Conversation(
         id="web:citizen-1", channel="web", sender_id="citizen-1", started_at=site.backoffice.now(),
         last_message_at=site.backoffice.now())))
-    values = {"number": number, "record_id": str(record_id), "conversation_id": "web:citizen-1", "format": "json",
+    promise_id = await site.db(lambda s: promises.register(site.backoffice, s, promises.NewPromise(
+        kind="contract", body_code="laishan", promisee="某公司", content="补贴", due_on=date(2026, 12, 31)),
+        Viewer("operator", "话务员")).id)
+    values = {"number": number, "record_id": str(record_id), "promise_id": str(promise_id), "conversation_id": "web:citizen-1", "format": "json",
               "service_code": "arrears", "service_request_id": number, "account_id": "1", "name": "dashboard.js"}
 
     sessions = {"department_other": await site.signed_in("huanbao1"), "operator": await site.signed_in("op1"),
