@@ -77,10 +77,10 @@ def ensure_model() -> Path:
     return model_path()
 
 
-def server_command(port: int = 5005, endpoints: Path | None = None) -> list[str]:
+def server_command(port: int = 5005, endpoints: Path | None = None, model: Path | None = None) -> list[str]:
     return [
         str(RASA_BIN), "run",
-        "--model", str(model_path()),
+        "--model", str(model or model_path()),
         "--enable-api",
         "--port", str(port),
         "--endpoints", str(endpoints or ENDPOINTS),

@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from . import assistant
-from .settings import VAR_DIR, get_settings
+from .settings import get_settings
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -23,6 +23,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .web import create_app
 
     settings = get_settings()
+    try:
+        settings.secret()
+    except ValueError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
     # Other parts of the product (the chat gateway) plug in through this entry-point group.
     setups = [ep.load() for ep in entry_points(group="hotline.app")]
     app = create_app(settings, extra_setup=setups)
@@ -32,10 +37,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from .db import migrate
+    """Schema and default data, once: replicas started with MIGRATE_ON_START=false rely on it."""
+    from .catalog import default_catalog
+    from .db import make_engine, migrate, session_scope
+    from .tickets import load_defaults
 
-    migrate(get_settings().database_url)
-    print("数据库已迁移到最新版本。")
+    url = get_settings().database_url
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as s:
+            load_defaults(s, default_catalog())
+    finally:
+        engine.dispose()
+    print("数据库已迁移到最新版本，默认单位和类别已载入。")
     return 0
 
 
@@ -182,31 +197,50 @@ def _service_token() -> str:
     settings = get_settings()
     if settings.hotline_service_token:
         return settings.hotline_service_token
-    path = VAR_DIR / "service_token"
+    path = settings.hotline_var_dir / "service_token"
     if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(32))
         path.chmod(0o600)
     return path.read_text().strip()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Everything on the embedded defaults: app service, Rasa server, action server."""
+    """Everything on the embedded defaults: app service, Rasa server, action server, kept running."""
+    from . import rasa_endpoints
+    from .supervisor import Child, Supervisor
+
     settings = get_settings()
     token = _service_token()
     port = args.port or settings.port
     api_url = f"http://127.0.0.1:{port}"
+    actions_url = f"http://127.0.0.1:{args.actions_port}"
     assistant.require_rasa_env()
-    print("检查并训练对话模型（数据未变时跳过）……", flush=True)
-    assistant.train(quiet=True)
+    if args.model:
+        model = Path(args.model)
+    else:
+        print("检查并训练对话模型（数据未变时跳过）……", flush=True)
+        model = assistant.train(quiet=True)
+    run_dir = settings.hotline_var_dir / "run"
+    try:
+        endpoints = rasa_endpoints.write(run_dir / "endpoints.yml", actions_url=actions_url,
+                                         database_url=settings.database_url, var_dir=settings.hotline_var_dir,
+                                         redis_url=settings.redis_url)
+    except ValueError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
 
-    app_env = {**os.environ, "HOTLINE_SERVICE_TOKEN": token}
+    app_env = {**os.environ, "HOTLINE_SERVICE_TOKEN": token, "RASA_URL": f"http://127.0.0.1:{args.rasa_port}",
+               "ACTIONS_URL": actions_url}
     rasa_env = {**assistant.rasa_env(), "HOTLINE_API_URL": api_url, "HOTLINE_SERVICE_TOKEN": token}
-    procs = {
-        "app": subprocess.Popen([sys.executable, "-m", "intake_store.cli", "serve", "--port", str(port)], env=app_env),
-        "actions": subprocess.Popen(assistant.action_server_command(args.actions_port), cwd=assistant.ROOT, env=rasa_env),
-        "rasa": subprocess.Popen(assistant.server_command(args.rasa_port), cwd=assistant.ROOT, env=rasa_env),
-    }
+    children = [
+        Child("app", [sys.executable, "-m", "intake_store.cli", "serve", "--port", str(port)], app_env),
+        Child("actions", assistant.action_server_command(args.actions_port), rasa_env, cwd=assistant.ROOT),
+        Child("rasa", assistant.server_command(args.rasa_port, endpoints=endpoints, model=model), rasa_env,
+              cwd=assistant.ROOT),
+    ]
+    supervisor = Supervisor(children, run_dir / "status.json")
+    supervisor.start_all()
     print(f"后台与聊天：{api_url}    Rasa：http://127.0.0.1:{args.rasa_port}    按 Ctrl+C 停止。", flush=True)
     stopping = False
 
@@ -218,20 +252,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop)
     try:
         while not stopping:
-            for name, p in procs.items():
-                if p.poll() is not None:
-                    print(f"{name} 进程已退出（代码 {p.returncode}），正在停止其他进程。", file=sys.stderr)
-                    stopping = True
+            for line in supervisor.check():
+                print(line, file=sys.stderr, flush=True)
             time.sleep(0.5)
     finally:
-        for p in procs.values():
-            if p.poll() is None:
-                p.terminate()
-        for p in procs.values():
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        supervisor.stop_all()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """What `hotline run` is running: each process, its state and how often it was restarted."""
+    from .supervisor import describe, read_status
+
+    print(describe(read_status(get_settings().hotline_var_dir / "run" / "status.json")))
     return 0
 
 
@@ -243,7 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--rasa-port", type=int, default=5005)
     p.add_argument("--actions-port", type=int, default=5055)
+    p.add_argument("--model", default=None, help="a trained model to serve (default: train when the data changed)")
     p.set_defaults(func=cmd_run)
+    sub.add_parser("status", help="what `hotline run` is running: processes, restarts").set_defaults(func=cmd_status)
 
     p = sub.add_parser("serve", help="start the app service only (migrates first)")
     p.add_argument("--host", default=None)

@@ -180,12 +180,15 @@ def calendar_with_db_overrides(session: Session) -> WorkCalendar:
 
 
 def build_backoffice(settings: Settings, *, catalog: Catalog | None = None, now: Callable[[], datetime] | None = None) -> Backoffice:
-    """Migrate, load the default catalog, and assemble what handlers need."""
-    migrate(settings.database_url)
+    """Migrate, load the default catalog, and assemble what handlers need.
+    With several replicas, `hotline migrate` does the first two once instead."""
+    if settings.migrate_on_start:
+        migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     catalog = catalog or default_catalog()
     with session_scope(engine) as session:
-        load_defaults(session, catalog)
+        if settings.migrate_on_start:
+            load_defaults(session, catalog)
         calendar = calendar_with_db_overrides(session)
     return Backoffice(
         engine=engine,
