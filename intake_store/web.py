@@ -204,24 +204,22 @@ def create_app(settings: Settings | None = None, *, backoffice: Backoffice | Non
                extra_setup: list[Callable[[web.Application], None]] | None = None) -> web.Application:
     """The back office application. `extra_setup` lets the gateway add its routes
     to the same application without the back office knowing about it."""
-    from . import api, console  # noqa: PLC0415 - routes import this module's helpers
+    from . import api, console, periodic  # noqa: PLC0415 - routes import this module's helpers
 
     settings = settings or get_settings()
     app = web.Application(middlewares=[errors_middleware, auth_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
 
     app[SENDER] = Sender(engine=None, now=lambda: datetime.now(timezone.utc))
+    periodic.setup(app)  # the one scheduler: outbox, deadline sweep, the gateway's retries
 
     async def lifecycle_ctx(app: web.Application):
         bo = backoffice or await asyncio.to_thread(build_backoffice, settings)
         app[BACKOFFICE] = bo
         sender = app[SENDER]
         sender.engine, sender.now = bo.engine, bo.now
-        stop = asyncio.Event()
-        task = asyncio.create_task(sender.run_forever(stop, poll_seconds=settings.outbox_poll_seconds))
+        periodic.every(app, settings.outbox_poll_seconds, sender.run_once, id="outbox", name="发送待发消息")
         yield
-        stop.set()
-        await task
         if backoffice is None:
             bo.engine.dispose()
 

@@ -4,7 +4,7 @@
     answer()  forward it to Rasa, in order per conversation, and hand the
               replies to the channel; if no answer comes in time the citizen
               is told the message is saved and the conversation is flagged
-    retry_forever()  forwards what is still waiting once Rasa is back
+    retry_once()     forwards what is still waiting once Rasa is back (run by the app's scheduler)
 
 Channels (web chat, Telegram) only say how to show and send; the rules about
 order, saving and retrying are here, once.
@@ -195,17 +195,6 @@ class Relay:
             if conv_id.split(":", 1)[0] in self.channels and await self.drain(conv_id):
                 drained += 1
         return drained
-
-    async def retry_forever(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.retry_once()
-            except Exception:  # noqa: BLE001 - one bad pass must not end the retries
-                log.exception("retry pass failed")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=self.retry_seconds)
-            except asyncio.TimeoutError:
-                pass
 
     async def settle(self) -> None:
         """Wait until every message taken so far is answered or waiting for a retry."""
