@@ -37,13 +37,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    """Schema and default data, once: replicas started with MIGRATE_ON_START=false rely on it."""
+    """Schema, default data and Rasa's tracker database, once: replicas started with
+    MIGRATE_ON_START=false rely on it."""
     from .catalog import default_catalog
     from .db import make_engine, migrate, session_scope
+    from .deployment import ensure_tracker_database
     from .tickets import load_defaults
 
     url = get_settings().database_url
     migrate(url)
+    ensure_tracker_database(url)
     engine = make_engine(url)
     try:
         with session_scope(engine) as s:
@@ -206,42 +209,39 @@ def _service_token() -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Everything on the embedded defaults: app service, Rasa server, action server, kept running."""
-    from . import rasa_endpoints
-    from .supervisor import Child, Supervisor
+    """Everything: app service, Rasa server, action server (N of each with --replicas N), kept running."""
+    from . import deployment
+    from .supervisor import Supervisor
 
     settings = get_settings()
+    try:
+        deployment.check_replicas(settings, args.replicas)
+    except ValueError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
     token = _service_token()
-    port = args.port or settings.port
-    api_url = f"http://127.0.0.1:{port}"
-    actions_url = f"http://127.0.0.1:{args.actions_port}"
+    base = deployment.Ports(args.port or settings.port, args.rasa_port, args.actions_port)
     assistant.require_rasa_env()
     if args.model:
         model = Path(args.model)
     else:
         print("检查并训练对话模型（数据未变时跳过）……", flush=True)
         model = assistant.train(quiet=True)
+    # Once, before any replica starts (they are started with MIGRATE_ON_START=false).
+    cmd_migrate(args)
     run_dir = settings.hotline_var_dir / "run"
     try:
-        endpoints = rasa_endpoints.write(run_dir / "endpoints.yml", actions_url=actions_url,
-                                         database_url=settings.database_url, var_dir=settings.hotline_var_dir,
-                                         redis_url=settings.redis_url)
+        children = deployment.children(settings, replicas=args.replicas, base=base, model=model, token=token,
+                                       environ=dict(os.environ), run_dir=run_dir)
     except ValueError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
-
-    app_env = {**os.environ, "HOTLINE_SERVICE_TOKEN": token, "RASA_URL": f"http://127.0.0.1:{args.rasa_port}",
-               "ACTIONS_URL": actions_url}
-    rasa_env = {**assistant.rasa_env(), "HOTLINE_API_URL": api_url, "HOTLINE_SERVICE_TOKEN": token}
-    children = [
-        Child("app", [sys.executable, "-m", "intake_store.cli", "serve", "--port", str(port)], app_env),
-        Child("actions", assistant.action_server_command(args.actions_port), rasa_env, cwd=assistant.ROOT),
-        Child("rasa", assistant.server_command(args.rasa_port, endpoints=endpoints, model=model), rasa_env,
-              cwd=assistant.ROOT),
-    ]
     supervisor = Supervisor(children, run_dir / "status.json")
     supervisor.start_all()
-    print(f"后台与聊天：{api_url}    Rasa：http://127.0.0.1:{args.rasa_port}    按 Ctrl+C 停止。", flush=True)
+    for i in range(1, args.replicas + 1):
+        ports = base.of(i)
+        print(f"后台与聊天：http://127.0.0.1:{ports.app}    Rasa：http://127.0.0.1:{ports.rasa}", flush=True)
+    print("按 Ctrl+C 停止；hotline status 查看各进程。", flush=True)
     stopping = False
 
     def stop(*_):
@@ -277,6 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rasa-port", type=int, default=5005)
     p.add_argument("--actions-port", type=int, default=5055)
     p.add_argument("--model", default=None, help="a trained model to serve (default: train when the data changed)")
+    p.add_argument("--replicas", type=int, default=1,
+                   help="N app services, Rasa servers and action servers on one PostgreSQL and one Redis "
+                        "(ports: base, base+1, ...)")
     p.set_defaults(func=cmd_run)
     sub.add_parser("status", help="what `hotline run` is running: processes, restarts").set_defaults(func=cmd_status)
 
@@ -285,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None)
     p.set_defaults(func=cmd_serve)
 
-    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
+    sub.add_parser("migrate", help="bring the database schema and default data up to date (once, before replicas start)").set_defaults(func=cmd_migrate)
     sub.add_parser("load-defaults", help="load the default departments, categories and routing").set_defaults(func=cmd_load_defaults)
 
     p = sub.add_parser("token", help="issue an API token (printed once, stored hashed)")
@@ -322,6 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The scheduler's passes run every few seconds: log their failures, not each run.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     return args.func(args)
 

@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,6 +31,20 @@ ROOT = Path(__file__).resolve().parent.parent
 HOTLINE = [sys.executable, "-m", "intake_store.cli"]
 
 
+def free_ports(n: int) -> int:
+    """The first of n consecutive free ports (replica i listens on base + i - 1)."""
+    for _ in range(50):
+        base = free_port()
+        try:
+            for port in range(base, base + n):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError(f"no {n} consecutive free ports")
+
+
 @dataclass
 class HotlineRun:
     work: Path
@@ -37,31 +52,37 @@ class HotlineRun:
     port: int
     rasa_port: int
     actions_port: int
+    replicas: int = 1
     proc: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{self.port + i}" for i in range(self.replicas)]
+
     @classmethod
-    def start(cls, work: Path, model: Path, **env: str) -> "HotlineRun":
+    def start(cls, work: Path, model: Path, replicas: int = 1, **env: str) -> "HotlineRun":
         work.mkdir(parents=True, exist_ok=True)
         base = {**os.environ, "DATABASE_URL": f"sqlite:///{work / 'hotline.db'}", "HOTLINE_VAR_DIR": str(work),
                 "HOTLINE_SECRET": "fault-test-secret", "RASA_TIMEOUT_SECONDS": "3", "RASA_RETRY_SECONDS": "0.5",
                 "OUTBOX_POLL_SECONDS": "1"}
-        run = cls(work, {**base, **env}, free_port(), free_port(), free_port())
+        run = cls(work, {**base, **env}, free_ports(replicas), free_ports(replicas), free_ports(replicas), replicas)
         with open(work / "hotline-run.log", "ab") as log:
             run.proc = subprocess.Popen(
                 [*HOTLINE, "run", "--model", str(model), "--port", str(run.port), "--rasa-port", str(run.rasa_port),
-                 "--actions-port", str(run.actions_port)],
+                 "--actions-port", str(run.actions_port), "--replicas", str(replicas)],
                 cwd=ROOT, env=run.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         run.wait_ready()
         return run
 
     def ready(self) -> bool:
-        return (http_status(f"{self.url}/api/openapi.json") == 200
-                and http_status(f"http://127.0.0.1:{self.rasa_port}/status") == 200
-                and http_status(f"http://127.0.0.1:{self.actions_port}/health") == 200)
+        return all(http_status(f"http://127.0.0.1:{self.port + i}/api/openapi.json") == 200
+                   and http_status(f"http://127.0.0.1:{self.rasa_port + i}/status") == 200
+                   and http_status(f"http://127.0.0.1:{self.actions_port + i}/health") == 200
+                   for i in range(self.replicas))
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
@@ -110,10 +131,12 @@ class HotlineRun:
 
 
 class WebCitizen:
-    """One visitor of the chat page, over the page's HTTP fallback (no WebSocket)."""
+    """One visitor of the chat page, over the page's HTTP fallback (no WebSocket).
+    Given several app services, each message goes to the next one in turn."""
 
-    def __init__(self, url: str, name: str = "c"):
-        self.url, self.name = url, name
+    def __init__(self, url: str | list[str], name: str = "c"):
+        self.urls = [url] if isinstance(url, str) else list(url)
+        self.name = name
         self.after = 0
         self.sent = 0
         self.client_ids = 0
@@ -123,8 +146,8 @@ class WebCitizen:
         self.session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> "WebCitizen":
-        self.session = aiohttp.ClientSession(self.url, cookie_jar=aiohttp.CookieJar(unsafe=True))
-        async with self.session.get("/") as r:
+        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        async with self.session.get(self.urls[0] + "/") as r:
             r.raise_for_status()
         return self
 
@@ -142,7 +165,8 @@ class WebCitizen:
             body["text"] = step.value
         started = time.monotonic()
         heard: float | None = None
-        async with self.session.post("/chat/api/messages", json=body) as r:
+        url = self.urls[self.sent % len(self.urls)]
+        async with self.session.post(url + "/chat/api/messages", json=body) as r:
             r.raise_for_status()
             new = (await r.json())["messages"]
         self.sent += 1
@@ -162,7 +186,7 @@ class WebCitizen:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{self.name}: no answer within {timeout:.0f} s")
             await asyncio.sleep(0.3)
-            async with self.session.get("/chat/api/messages", params={"after": str(self.after)}) as r:
+            async with self.session.get(url + "/chat/api/messages", params={"after": str(self.after)}) as r:
                 r.raise_for_status()
                 new = (await r.json())["messages"]
 
@@ -178,6 +202,12 @@ class WebCitizen:
                 return number
             answer = await self.say(next_step([(m["text"], m["buttons"]) for m in answer]), answer)
         raise AssertionError(f"{self.name}: no ticket after {max_turns} turns: {answer}")
+
+    async def tickets(self, url: str) -> list[dict]:
+        """The tickets of this conversation as the page shows them, from one app service."""
+        async with self.session.get(url + "/chat/api/messages", params={"after": str(self.after)}) as r:
+            r.raise_for_status()
+            return (await r.json())["tickets"]
 
     async def step(self, answer: list[dict]) -> list[dict]:
         return await self.say(next_step([(m["text"], m["buttons"]) for m in answer]), answer)
