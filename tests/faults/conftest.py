@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-# The citizen who answers the assistant lives with the gateway's tests.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "gateway"))
+# The citizen who answers the assistant lives with the gateway's tests; the
+# short fault run is bench/faults.py's own code.
+TESTS = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(TESTS / "gateway"), str(TESTS.parent)]
 
 
 @pytest.fixture(scope="session")

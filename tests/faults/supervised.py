@@ -143,6 +143,7 @@ class WebCitizen:
         self.questions: list[str] = []  # every question the assistant asked, in order
         self.waits: list[float] = []  # per message: seconds until the citizen heard something
         self.notices = 0
+        self.failovers = 0  # requests that failed and went again to another app service
         self.session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> "WebCitizen":
@@ -164,13 +165,10 @@ class WebCitizen:
         else:
             body["text"] = step.value
         started = time.monotonic()
-        heard: float | None = None
-        url = self.urls[self.sent % len(self.urls)]
-        async with self.session.post(url + "/chat/api/messages", json=body) as r:
-            r.raise_for_status()
-            new = (await r.json())["messages"]
-        self.sent += 1
         deadline = started + timeout
+        heard: float | None = None
+        url, new = await self._post(body, deadline)
+        self.sent += 1
         while True:
             out = [m for m in new if m["direction"] == "out"]
             if out and heard is None:
@@ -186,9 +184,30 @@ class WebCitizen:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{self.name}: no answer within {timeout:.0f} s")
             await asyncio.sleep(0.3)
-            async with self.session.get(url + "/chat/api/messages", params={"after": str(self.after)}) as r:
-                r.raise_for_status()
-                new = (await r.json())["messages"]
+            try:
+                async with self.session.get(url + "/chat/api/messages", params={"after": str(self.after)}) as r:
+                    r.raise_for_status()
+                    new = (await r.json())["messages"]
+            except aiohttp.ClientError:  # this app service is down: ask another
+                self.failovers += 1
+                url, new = self.urls[(self.urls.index(url) + 1) % len(self.urls)], []
+
+    async def _post(self, body: dict, deadline: float) -> tuple[str, list[dict]]:
+        """Send until an app service takes the message, as a page behind a load balancer
+        would: on a failure the same message (same client id) goes again, to the next one."""
+        i = self.sent
+        while True:
+            url = self.urls[i % len(self.urls)]
+            try:
+                async with self.session.post(url + "/chat/api/messages", json=body) as r:
+                    r.raise_for_status()
+                    return url, (await r.json())["messages"]
+            except aiohttp.ClientError:
+                self.failovers += 1
+                if time.monotonic() > deadline:
+                    raise
+                i += 1
+                await asyncio.sleep(0.5)
 
     async def start_complaint(self) -> list[dict]:
         await self.say(Step("text", GREETING))
