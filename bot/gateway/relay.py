@@ -85,8 +85,20 @@ class Relay:
         lease = (self.owner, self._lease_end(now)) if forward_text(probe, self.text_limit) is not None else None
         # Stored in arrival order, so the assistant hears them in that order.
         async with self.in_order(conv_id):
-            return await self.store.run(tr.take_inbound, channel, sender_id, text, now,
-                                        external_id=external_id, meta=meta, lease=lease)
+            taken = await self.store.run(tr.take_inbound, channel, sender_id, text, now,
+                                         external_id=external_id, meta=meta, lease=lease)
+        if taken is None and external_id is not None:
+            self.spawn(self._sent_again(conv_id, external_id))
+        return taken
+
+    async def _sent_again(self, conv_id: str, external_id: str) -> None:
+        """A message stored before came again: the process that took it may have died
+        with it (its lease runs out only after give_up_seconds). If it is still
+        unanswered after the notice time, the citizen hears that it is saved."""
+        await asyncio.sleep(self.notice_seconds)
+        message_id = await self.store.run(tr.waiting_message_id, conv_id, external_id)
+        if message_id is not None:
+            await self._tell_saved(conv_id, message_id)
 
     def _lease_end(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self.give_up_seconds)
