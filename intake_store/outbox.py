@@ -2,8 +2,8 @@
 
 The back office writes a `Notification` row in the same transaction as the
 event that causes it (`notify`); a `Sender` claims due rows and hands each to
-the deliverer registered for its channel (the chat gateway registers "web" and
-"telegram"; departments and supervisors read theirs in the portal). A row's
+the deliverer registered for its channel (the chat gateway registers "web",
+"telegram" and "wechat"; departments and supervisors read theirs in the portal). A row's
 unique key (ticket, kind, due time) means nothing is queued twice; claims use
 row locks (FOR UPDATE SKIP LOCKED on PostgreSQL) and a lease, so two app
 processes never send the same row and no transaction stays open while a
@@ -36,6 +36,16 @@ T = TypeVar("T")
 
 class PermanentDeliveryError(Exception):
     """The message can never be delivered (e.g. the chat no longer exists): stop retrying."""
+
+
+class DeliveryDeferred(Exception):
+    """The channel may not write to this citizen now, but will once they write
+    again (WeChat: 48 hours after their last message): the row waits until
+    `until`, or until the channel calls `bring_forward` for the recipient."""
+
+    def __init__(self, reason: str, until: datetime):
+        super().__init__(reason)
+        self.until = until
 
 
 def backoff(attempts: int) -> timedelta:
@@ -99,10 +109,11 @@ def outcome(row: Notification, error: Exception | None, now: datetime) -> dict:
         return {"state": "sent", "sent_at": now}
     if isinstance(error, PermanentDeliveryError):
         return {"state": "failed", "last_error": str(error)[:500]}
-    last_error = f"{type(error).__name__}: {error}"[:500]
+    deferred = isinstance(error, DeliveryDeferred)
+    last_error = str(error)[:500] if deferred else f"{type(error).__name__}: {error}"[:500]
     if row.attempts >= MAX_ATTEMPTS:
         return {"state": "failed", "last_error": last_error}
-    return {"next_attempt_at": now + backoff(row.attempts), "last_error": last_error}
+    return {"next_attempt_at": error.until if deferred else now + backoff(row.attempts), "last_error": last_error}
 
 
 def record(session: Session, row: Notification, changes: dict) -> bool:
@@ -114,6 +125,18 @@ def record(session: Session, row: Notification, changes: dict) -> bool:
         .values(**changes)
     )
     return done.rowcount == 1
+
+
+def bring_forward(session: Session, channel: str, recipients: list[str], now: datetime) -> int:
+    """Make this recipient's waiting messages due now (they wrote again)."""
+    rows = session.execute(
+        select(Notification).where(Notification.state == "pending", Notification.channel == channel,
+                                   Notification.recipient.in_(recipients), Notification.next_attempt_at > now)
+    ).scalars().all()
+    for row in rows:
+        row.next_attempt_at = now
+        session.add(row)
+    return len(rows)
 
 
 @dataclass

@@ -23,7 +23,7 @@ class FieldSource(Strict):
 
 class TicketIn(Strict):
     idempotency_key: str = Field(min_length=8, max_length=128)
-    channel: Literal["web", "telegram", "rest", "phone", "open311"] = "rest"
+    channel: Literal["web", "telegram", "wechat", "rest", "phone", "open311"] = "rest"
     sender_id: str | None = Field(default=None, max_length=SHORT)
     conversation_id: str | None = Field(default=None, max_length=SHORT)
     description: str = Field(min_length=1, max_length=TEXT_MAX)
@@ -80,6 +80,7 @@ class OptionalReasonIn(Strict):
 class VerifyIn(Strict):
     result: Literal["属实", "部分属实", "不属实"]
     findings: str = Field(min_length=1, max_length=TEXT_MAX)
+    respondent_code: str | None = Field(default=None, max_length=64)  # the department confirms the accused body
 
 
 class ReplyIn(Strict):
@@ -95,12 +96,14 @@ class DispatchIn(Strict):
     lead: str | None = Field(default=None, max_length=64)  # default: the suggested route
     co: list[str] | None = Field(default=None, max_length=10)
     reason: str | None = Field(default=None, max_length=2000)
+    respondent_code: str | None = Field(default=None, max_length=64)  # the operator confirms the accused body
 
 
 class RerouteIn(Strict):
     lead: str = Field(min_length=1, max_length=64)
     co: list[str] = Field(default_factory=list, max_length=10)
     reason: str = Field(min_length=1, max_length=2000)
+    respondent_code: str | None = Field(default=None, max_length=64)  # the operator confirms the accused body
 
 
 class MergeIn(Strict):

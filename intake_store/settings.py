@@ -5,6 +5,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,17 @@ class Settings(BaseSettings):
     telegram_bot_token: str | None = None
     telegram_api_base_url: str | None = None  # e.g. a local Bot API server: http://host:port/bot
     telegram_webhook_url: str | None = None  # public https URL the app answers on, e.g. https://12345.example.cn
+    # WeChat official account (公众号): off unless AppID, AppSecret and Token are set.
+    # The server URL to enter in the account's console is <public https address>/wechat;
+    # the EncodingAESKey is needed for its safe (安全) and compatible (兼容) modes.
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = None
+    wechat_token: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{3,32}$")
+    wechat_encoding_aes_key: str | None = Field(default=None, pattern=r"^[A-Za-z0-9+/]{43}$")
+    wechat_api_base_url: str = "https://api.weixin.qq.com"  # or a local stand-in (the tests' one)
+    # WeChat waits 5 s for the answer to a push; within this the assistant's answer
+    # goes back in the response (passive reply), later as a customer-service message.
+    wechat_reply_seconds: float = 4.0
     # Console and portal sign-in. Secure cookies: unset = only when the request came
     # over HTTPS; set true behind a proxy that terminates TLS.
     session_cookie_secure: bool | None = None

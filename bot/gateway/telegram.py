@@ -22,11 +22,11 @@ from telegram.error import TelegramError
 from sqlmodel import Session
 
 from intake_store.models import Message
-from intake_store.outbox import notify
 from intake_store.web import ApiError
 
 from . import texts
 from . import transcript as tr
+from .delivery import queue_unsent
 from .inputs import prepare
 from .rasa_client import Reply
 from .relay import Relay
@@ -91,7 +91,7 @@ class TelegramChannel:
                     if answered is None:
                         raise  # an outbox delivery: the outbox retries it
                     log.warning("telegram send failed for %s; queued in the outbox", conv_id, exc_info=True)
-                    await self.store.run(_queue_rest, conv_id, replies[i:], answered, self.now())
+                    await self.store.run(queue_unsent, self.name, conv_id, [r.text for r in replies[i:]], answered, self.now())
                     return stored
                 stored += await db.run(tr.record_outbound, conv_id, [reply], self.now(), meta=meta,
                                        external_ids=[f"message:{sent.message_id}"])
@@ -201,13 +201,6 @@ class TelegramChannel:
                 failures += 1
                 log.warning("telegram polling failed (%s: %s); retrying", type(e).__name__, e)
                 await asyncio.sleep(min(30, 2 ** failures))
-
-
-def _queue_rest(session, conv_id: str, replies: list[Reply], answered: int, now: datetime) -> None:
-    for i, reply in enumerate(replies):
-        notify(session, key=f"chat:{conv_id}:{answered}:{i}", kind="chat_reply", recipient_kind="citizen",
-               recipient=conv_id, channel="telegram", body=reply.text, now=now)
-    tr.record_outbound(session, conv_id, [], now, answered=answered)
 
 
 TELEGRAM = web.AppKey("telegram", TelegramChannel)

@@ -11,7 +11,7 @@ from intake_store import periodic
 from intake_store.openapi import build_openapi
 from intake_store.web import BACKOFFICE, SENDER, SETTINGS, json_ok
 
-from . import delivery, review, telegram, webchat
+from . import delivery, review, telegram, webchat, wechat
 from .rasa_client import AssistantClient
 from .relay import Relay
 from .transcript import Store
@@ -40,6 +40,9 @@ def setup_gateway(app: web.Application) -> None:
     if settings.telegram_bot_token and settings.telegram_webhook_url:
         app.router.add_routes(telegram.routes)
         app[DOCUMENTED_HERE].append(WEBHOOK_DOC)
+    if wechat.enabled(settings):
+        app.router.add_routes(wechat.routes)
+        app[DOCUMENTED_HERE] += wechat.DOCUMENTED
     app.middlewares.append(_document)
     app.cleanup_ctx.append(_gateway_ctx)
     app.on_shutdown.append(_close_pages)
@@ -84,6 +87,12 @@ async def _gateway_ctx(app: web.Application):
         await tg.start(settings.telegram_webhook_url)
         app[telegram.TELEGRAM] = tg
         sender.register("telegram", delivery.deliverer(tg, store, bo.now))
+
+    if wechat.enabled(settings):
+        wx = wechat.from_settings(settings, store, relay, bo.now)
+        relay.add_channel(wx)
+        app[wechat.WECHAT] = wx
+        sender.register(wx.name, delivery.deliverer(wx, store, bo.now))
 
     periodic.every(app, settings.rasa_retry_seconds, relay.retry_once, id="chat_retry", name="转发等待中的聊天消息")
     yield

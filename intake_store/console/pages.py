@@ -293,7 +293,7 @@ def make_environment(app: web.Application, directory) -> jinja2.Environment:
         NAV_LINKS=NAV_LINKS,
         INPUT_LABELS=INPUT_LABELS,
         ACTOR_NAMES={"system": "系统", "service": "智能助手"},
-        CHANNEL_NAMES={"web": "网页聊天", "telegram": "Telegram", "rest": "接口提交", "phone": "电话", "open311": "Open311"},
+        CHANNEL_NAMES={"web": "网页聊天", "telegram": "Telegram", "wechat": "微信公众号", "rest": "接口提交", "phone": "电话", "open311": "Open311"},
     )
     return env
 

@@ -9,15 +9,13 @@ from sqlalchemy import select
 
 from bot.gateway import setup as gateway_setup
 from bot.gateway import texts
-from intake_store import tickets as T
 from intake_store.db import session_scope
 from intake_store.models import Message, Notification
-from intake_store.schemas import TicketIn
 from intake_store.web import create_app
 
 from fake_rasa import free_port
 from fake_telegram import FakeTelegram
-from gateway_support import Chat, settings_for, start_chat
+from gateway_support import Chat, replied_ticket, settings_for, start_chat
 
 CHAT = 5551234
 CONV = f"telegram:{CHAT}"
@@ -106,22 +104,8 @@ async def test_rasa_down_the_telegram_user_is_told_and_answered_when_it_is_back(
     assert (await tg.wait_for_bot(CHAT, 2))[1]["text"].startswith("您好，这里是12345")
 
 
-def replied_ticket(backoffice, sender_id: str) -> str:
-    service, lead = T.Viewer("service", "assistant"), T.Viewer("department", "gxj", "industry")
-    with session_scope(backoffice.engine) as s:
-        ticket, _ = T.create_ticket(backoffice, s, TicketIn(
-            idempotency_key=f"tg-{sender_id}", channel="telegram", sender_id=sender_id, conversation_id=sender_id,
-            description="区政府欠我们货款", category="arrears", category_confidence=0.95), service)
-        number = ticket.number
-    with session_scope(backoffice.engine) as s:
-        T.act(backoffice, s, number, "accept", lead)
-        T.act(backoffice, s, number, "verify", lead, payload={"result": "属实", "findings": "确有拖欠"})
-        T.act(backoffice, s, number, "reply", lead, payload={"text": "已协调区财政12月底前付清。"})
-    return number
-
-
 async def test_a_departments_reply_is_sent_on_telegram_with_rating_buttons(tg_chat, tg, backoffice):
-    number = replied_ticket(backoffice, CONV)
+    number = replied_ticket(backoffice, "telegram", CONV)
     assert await tg_chat.sender.run_once() == 1
     message = (await tg.wait_for_bot(CHAT, 1))[0]
     assert number in message["text"] and "已协调区财政12月底前付清" in message["text"]
@@ -132,7 +116,7 @@ async def test_a_departments_reply_is_sent_on_telegram_with_rating_buttons(tg_ch
 
 async def test_a_user_who_blocked_the_bot_is_not_retried(tg_chat, tg, backoffice):
     tg.blocked.add(CHAT)
-    replied_ticket(backoffice, CONV)
+    replied_ticket(backoffice, "telegram", CONV)
     assert await tg_chat.sender.run_once() == 0
     with session_scope(backoffice.engine) as s:
         row = s.execute(select(Notification)).scalar_one()
