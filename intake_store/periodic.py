@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
 from typing import Awaitable, Callable
 
 from aiohttp import web
@@ -61,14 +60,12 @@ def setup(app: web.Application) -> None:
 
 
 def every(app: web.Application, seconds: float, fn: Callable[[], Awaitable[object]], *, id: str, name: str,
-          first_now: bool = True, on_stop: Callable[[], object] | None = None) -> None:
-    """Run `fn` every `seconds` (first at start unless `first_now` is false);
+          on_stop: Callable[[], object] | None = None) -> None:
+    """Run `fn` every `seconds`, the first time `seconds` after the start;
     `on_stop` asks a pass in flight to end early when the app stops."""
     job = Pass(name, fn, on_stop)
     app[PASSES].append(job)
-    start = {"next_run_time": datetime.now(timezone.utc)} if first_now else {}
-    app[SCHEDULER].add_job(job.run, "interval", seconds=seconds, id=id, name=name, coalesce=True, max_instances=1,
-                           **start)
+    app[SCHEDULER].add_job(job.run, "interval", seconds=seconds, id=id, name=name, coalesce=True, max_instances=1)
 
 
 async def _start(app: web.Application) -> None:

@@ -66,6 +66,6 @@ async def _sweep_ctx(app: web.Application):
 
     settings = app[SETTINGS]
     job = SweepJob(app[BACKOFFICE], settings.jobs_batch_size)
-    periodic.every(app, settings.jobs_interval_seconds, job.run, id=SWEEP_JOB, name=SWEEP_JOB_NAME, first_now=False,
+    periodic.every(app, settings.jobs_interval_seconds, job.run, id=SWEEP_JOB, name=SWEEP_JOB_NAME,
                    on_stop=job.stop.set)
     yield
