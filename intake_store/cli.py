@@ -46,7 +46,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     url = get_settings().database_url
     migrate(url)
-    ensure_tracker_database(url)
+    try:
+        ensure_tracker_database(url)
+    except ValueError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
     engine = make_engine(url)
     try:
         with session_scope(engine) as s:
@@ -228,7 +232,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("检查并训练对话模型（数据未变时跳过）……", flush=True)
         model = assistant.train(quiet=True)
     # Once, before any replica starts (they are started with MIGRATE_ON_START=false).
-    cmd_migrate(args)
+    if cmd_migrate(args) != 0:
+        return 2
     run_dir = settings.hotline_var_dir / "run"
     try:
         children = deployment.children(settings, replicas=args.replicas, base=base, model=model, token=token,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from . import assistant, rasa_endpoints
 from .settings import Settings
@@ -59,6 +60,9 @@ def ensure_tracker_database(database_url: str) -> None:
         with engine.connect() as c:
             if not c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
                 c.execute(text(f'CREATE DATABASE "{name}"'))
+    except DBAPIError as e:
+        raise ValueError(f"无法创建对话记录数据库 {name}：请让数据库管理员创建它，或给 {url.username or '该用户'} "
+                         f"CREATEDB 权限（{type(e.orig).__name__}）。") from e
     finally:
         engine.dispose()
 
