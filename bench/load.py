@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import aiohttp
+from sqlalchemy import create_engine, text
 
 from bench.backoffice import fresh_pg, pct
 from bench.gateway import SCRIPT, direct_conversation, gateway_conversation, stored_counts
@@ -31,6 +32,15 @@ for folder in ("tests", "tests/gateway", "tests/faults"):
     sys.path.insert(0, str(ROOT / folder))
 from e2e_servers import trained_model  # noqa: E402
 from supervised import HotlineRun  # noqa: E402
+
+
+def drop_tracker_database(url: str) -> None:
+    """Rasa's trackers were kept in a database of their own beside the app's."""
+    name = url.rsplit("/", 1)[1] + "_rasa"
+    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 async def for_a_while(citizens: int, seconds: float, conversation) -> tuple[list[float], int, list[str]]:
@@ -86,6 +96,7 @@ async def bench(citizens: int, seconds: float) -> None:
         engine.dispose()
         await asyncio.to_thread(system.stop)
         drop()
+        drop_tracker_database(url)
     print(f"{citizens} concurrent citizens for {seconds:.0f} s on each path, {len(SCRIPT)} turns per conversation")
     print(f"{'path':<24} {'conversations':>13} {'turns':>6} {'p50':>10} {'p99':>10} {'errors':>6}")
     print(line("Rasa directly (2)", *direct))
