@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from . import assistant
-from .settings import get_settings
+from .settings import get_settings, kept_secret
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -204,12 +204,7 @@ def _service_token() -> str:
     settings = get_settings()
     if settings.hotline_service_token:
         return settings.hotline_service_token
-    path = settings.hotline_var_dir / "service_token"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return kept_secret(settings.hotline_var_dir / "service_token", lambda: secrets.token_urlsafe(32))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -245,7 +240,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     supervisor.start_all()
     for i in range(1, args.replicas + 1):
         ports = base.of(i)
-        print(f"后台与聊天：http://127.0.0.1:{ports.app}    Rasa：http://127.0.0.1:{ports.rasa}", flush=True)
+        print(f"后台与聊天：http://127.0.0.1:{ports.app}    Rasa：http://{settings.assistant_host}:{ports.rasa}", flush=True)
     print("按 Ctrl+C 停止；hotline status 查看各进程。", flush=True)
     stopping = False
 
@@ -298,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("token", help="issue an API token (printed once, stored hashed)")
     p.add_argument("--name", required=True)
-    p.add_argument("--role", required=True, choices=["service", "operator", "department", "supervisor"])
+    p.add_argument("--role", required=True, choices=["service", "partner", "operator", "department", "supervisor"])
     p.add_argument("--department", default=None, help="department code, for --role department")
     p.set_defaults(func=cmd_token)
 

@@ -75,17 +75,20 @@ def children(settings: Settings, *, replicas: int, base: Ports, model: Path, tok
         ports = base.of(i)
         suffix = f"-{i}" if replicas > 1 else ""
         api_url = f"http://127.0.0.1:{ports.app}"
-        actions_url = f"http://127.0.0.1:{ports.actions}"
+        actions_url = f"http://{settings.assistant_host}:{ports.actions}"
         endpoints = rasa_endpoints.write(run_dir / f"endpoints{suffix}.yml", actions_url=actions_url,
                                          database_url=settings.database_url, var_dir=settings.hotline_var_dir,
                                          redis_url=settings.redis_url)
-        app_env = {**environ, "HOTLINE_SERVICE_TOKEN": token, "RASA_URL": f"http://127.0.0.1:{ports.rasa}",
+        app_env = {**environ, "HOTLINE_SERVICE_TOKEN": token, "RASA_URL": f"http://{settings.assistant_host}:{ports.rasa}",
                    "ACTIONS_URL": actions_url, "MIGRATE_ON_START": "false", "HOTLINE_REPLICAS": str(replicas)}
-        rasa_env = {**assistant.rasa_env(), "HOTLINE_API_URL": api_url, "HOTLINE_SERVICE_TOKEN": token}
+        rasa_env = {**assistant.rasa_env(settings.assistant_host), "HOTLINE_API_URL": api_url,
+                    "HOTLINE_SERVICE_TOKEN": token}
         out += [
             Child(f"app{suffix}", [sys.executable, "-m", "intake_store.cli", "serve", "--port", str(ports.app)], app_env),
             Child(f"actions{suffix}", assistant.action_server_command(ports.actions), rasa_env, cwd=assistant.ROOT),
-            Child(f"rasa{suffix}", assistant.server_command(ports.rasa, endpoints=endpoints, model=model), rasa_env,
-                  cwd=assistant.ROOT),
+            Child(f"rasa{suffix}", assistant.server_command(ports.rasa, endpoints=endpoints, model=model,
+                                                            host=settings.assistant_host,
+                                                            api_token=settings.rasa_api_token),
+                  rasa_env, cwd=assistant.ROOT),
         ]
     return out

@@ -1,7 +1,9 @@
 """One settings object, read from the environment (and `.env` if present)."""
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +26,11 @@ class Settings(BaseSettings):
     # Server secret behind the query codes; kept in var/secret when not given.
     hotline_secret: str | None = None
     rasa_url: str = "http://127.0.0.1:5005"
+    # `hotline run`: the address Rasa and the action server listen on (loopback:
+    # only this machine reaches them), and the token that turns Rasa's HTTP API
+    # on (unset: off; it reads and rewrites any conversation).
+    assistant_host: str = "127.0.0.1"
+    rasa_api_token: str | None = None
     # Chat gateway (bot/gateway): the action server is probed before a message
     # is forwarded (empty: not probed); a citizen waits at most rasa_timeout_seconds
     # before hearing that the message is saved; a Rasa request is abandoned after
@@ -55,6 +62,15 @@ class Settings(BaseSettings):
     login_max_failures: int = 5  # per username within login_window_minutes
     login_max_failures_per_ip: int = 20
     login_window_minutes: int = 15
+    # Behind a proxy: its address(es) or networks, comma-separated; only their
+    # X-Forwarded-For is believed (the sign-in and lookup limits count by address).
+    trusted_proxies: str = ""
+    # Wrong query codes (POST /api/status, the chat lookup, 回访) per ticket and per
+    # caller within status_window_minutes; past them lookups are refused with 429.
+    status_max_failures_per_ticket: int = 5
+    status_max_failures_per_caller: int = 20
+    status_window_minutes: int = 15
+    chat_max_messages_per_minute: int = 20  # per web visitor or Telegram chat
     max_body_bytes: int = 64 * 1024
     max_text_chars: int = 5000
     outbox_poll_seconds: float = 2.0
@@ -78,12 +94,26 @@ class Settings(BaseSettings):
             raise ValueError(
                 "多个副本同时运行时必须设置同一个 HOTLINE_SECRET，否则各副本算出的查询码不同。"
                 " Several replicas need one shared HOTLINE_SECRET (set the same value on every replica).")
-        path = self.hotline_var_dir / "secret"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        return kept_secret(self.hotline_var_dir / "secret", lambda: secrets.token_hex(32))
+
+
+def kept_secret(path: Path, make) -> str:
+    """The secret in `path`, created on first use. It is written to a private
+    (0600) temporary file and linked into place, so the file is never readable
+    by others, never half-written, and two processes starting at once agree on
+    one value (the second link fails and that process reads the first's)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mkstemp: mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(make())
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
 
 
 @lru_cache(maxsize=1)

@@ -37,6 +37,7 @@ from intake_store.api import Endpoint
 from intake_store.models import Message
 from intake_store.outbox import DeliveryDeferred, PermanentDeliveryError, bring_forward
 from intake_store.settings import Settings
+from intake_store.throttle import Window, chat_refused
 from intake_store.web import ApiError
 
 from . import texts
@@ -138,6 +139,7 @@ class WeChatChannel:
         self.store, self.relay, self.now, self.reply_seconds = store, relay, now, reply_seconds
         # Pushes waiting for the assistant, by the stored message's id.
         self._passive: dict[int, asyncio.Future] = {}
+        self.flood: Window | None = None  # messages per citizen
 
     # ------------------------------------------------------------ out
 
@@ -236,6 +238,9 @@ class WeChatChannel:
 
     async def _take(self, openid: str, text: str, external_id: str, meta: dict, deadline: float) -> str | None:
         conv_id = tr.conversation_id(self.name, openid)
+        wait = self.flood.take(openid) if self.flood else 0
+        if wait:
+            return chat_refused(wait)  # not kept: a flood must not fill the store
         taken = await self.relay.take(self.name, openid, text, external_id=external_id, meta=meta)
         if taken is None:  # a repeated push: answer it as the first one was answered
             return render(await self.store.run(passive_answer, conv_id, external_id)) or None

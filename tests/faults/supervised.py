@@ -80,7 +80,7 @@ class HotlineRun:
 
     def ready(self) -> bool:
         return all(http_status(f"http://127.0.0.1:{self.port + i}/api/openapi.json") == 200
-                   and http_status(f"http://127.0.0.1:{self.rasa_port + i}/status") == 200
+                   and http_status(f"http://127.0.0.1:{self.rasa_port + i}/webhooks/rest/") == 200
                    and http_status(f"http://127.0.0.1:{self.actions_port + i}/health") == 200
                    for i in range(self.replicas))
 

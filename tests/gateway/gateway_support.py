@@ -60,7 +60,7 @@ class Chat:
     def conversation_id(self, client: TestClient | None = None) -> str:
         """The conversation of the visitor whose cookie `client` holds."""
         client = client or self.client
-        token = next(c.value for c in client.session.cookie_jar if c.key == COOKIE)
+        token = next(c.value for c in client.session.cookie_jar if c.key == COOKIE).rpartition(".")[0]
         sender = hmac.new(self.backoffice.secret.encode(), f"web-visitor:{token}".encode(), hashlib.sha256).hexdigest()[:32]
         return f"web:{sender}"
 

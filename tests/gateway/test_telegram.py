@@ -3,6 +3,9 @@
 scripted assistant. The walk with the real assistant is in test_e2e_telegram.py."""
 from __future__ import annotations
 
+import hashlib
+import logging
+
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
@@ -131,9 +134,13 @@ async def test_webhook_mode_checks_the_secret_and_handles_each_update_once(backo
     await client.start_server()
     try:
         assert tg.webhook["url"] == f"http://127.0.0.1:{port}/telegram/webhook" and "getUpdates" not in tg.calls
+        # Not made from the bot token: knowing the token does not open the webhook.
+        assert tg.webhook["secret_token"] != hashlib.sha256(f"hotline-webhook:{tg.token}".encode()).hexdigest()
+        assert tg.token not in tg.webhook["secret_token"]
         update = await tg.user_says(CHAT, "你好")
         tg.queue.clear()  # Telegram pushes it instead of waiting to be asked
         assert await tg.post_to_webhook(update, secret="wrong") == 403
+        assert await tg.post_to_webhook(update, secret="") == 403
         assert await tg.post_to_webhook(update) == 200
         assert await tg.post_to_webhook(update) == 200  # delivered again
         await tg.wait_for_bot(CHAT, 1)
@@ -145,3 +152,43 @@ async def test_webhook_mode_checks_the_secret_and_handles_each_update_once(backo
         assert [m.text for m in chat.transcript(CONV) if m.direction == "in"] == ["你好", "谢谢"]
     finally:
         await client.close()
+
+
+async def test_the_bot_token_is_in_no_log_line(backoffice, fake_rasa, tg, caplog):
+    caplog.set_level(logging.DEBUG)
+    chat = await start_chat(backoffice, settings_for(
+        fake_rasa.url, telegram_bot_token=tg.token, telegram_api_base_url=tg.base_url))
+    try:
+        await tg.user_says(CHAT, "你好")
+        await tg.wait_for_bot(CHAT, 1)
+        await chat.relay.settle()
+    finally:
+        await chat.client.close()
+    assert "getUpdates" in caplog.text  # the client's request lines are there, without the token
+    assert tg.token not in caplog.text
+
+
+async def test_a_group_chat_is_refused_politely_and_nothing_is_kept(tg_chat, tg, fake_rasa):
+    group = -1009876
+    await tg.user_says(group, "我要投诉区财政局欠款，电话13812345678", chat_type="supergroup")
+    assert (await tg.wait_for_bot(group, 1))[0]["text"] == texts.GROUP_REFUSED
+    await tg.user_says(CHAT, "你好")
+    await tg.wait_for_bot(CHAT, 1)
+    await tg_chat.relay.settle()
+    assert fake_rasa.texts() == ["你好"]
+    assert tg_chat.transcript(f"telegram:{group}") == []
+
+
+async def test_a_telegram_chat_sending_too_fast_is_asked_to_wait(backoffice, fake_rasa, tg):
+    chat = await start_chat(backoffice, settings_for(
+        fake_rasa.url, telegram_bot_token=tg.token, telegram_api_base_url=tg.base_url, chat_max_messages_per_minute=2))
+    try:
+        await tg.user_says(CHAT, "你好")
+        await tg.user_says(CHAT, "在吗")
+        await tg.user_says(CHAT, "快回答")
+        sent = await tg.wait_for_bot(CHAT, 3)
+        assert any(m["text"].startswith("您发送消息太快了") for m in sent)
+        await chat.relay.settle()
+        assert fake_rasa.texts() == ["你好", "在吗"]
+    finally:
+        await chat.client.close()

@@ -4,6 +4,8 @@ API served locally), with the scripted assistant. The walk with the real
 assistant is in test_e2e_wechat.py."""
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy import select
 
@@ -219,3 +221,27 @@ async def test_a_citizen_who_unfollowed_is_not_retried(wx_chat, wx, backoffice):
     with session_scope(backoffice.engine) as s:
         row = s.execute(select(Notification)).scalar_one()
     assert row.state == "failed" and "43004" in row.last_error
+
+
+async def test_a_citizen_sending_too_fast_is_asked_to_wait_and_slash_text_is_no_intent(backoffice, fake_rasa, wx):
+    chat = await wechat_chat(backoffice, fake_rasa.url, wx, chat_max_messages_per_minute=2)
+    try:
+        await wx.says(CITIZEN, "/affirm")
+        await wx.says(CITIZEN, "在吗")
+        assert (await wx.says(CITIZEN, "快回答")).startswith("您发送消息太快了")
+        assert fake_rasa.texts() == ["affirm", "在吗"]
+    finally:
+        await chat.client.close()
+
+
+async def test_the_app_secret_is_in_no_log_line(backoffice, fake_rasa, wx, caplog):
+    caplog.set_level(logging.DEBUG)
+    chat = await wechat_chat(backoffice, fake_rasa.url, wx, wechat_reply_seconds=0.05)
+    try:
+        fake_rasa.gate.clear()  # a slow answer: sent later as a customer-service message, with a token
+        await wx.says(CITIZEN, "你好")
+        fake_rasa.gate.set()
+        await chat.relay.settle()
+    finally:
+        await chat.client.close()
+    assert wx.secret not in caplog.text and wx.token not in caplog.text
