@@ -17,7 +17,7 @@ test: app-env rasa-env browser
 	.venv/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: app-env rasa-env
-	for b in backoffice sweep scorecards gateway nlu_report; do .venv/bin/python -m bench $$b || exit 1; done
+	for b in backoffice sweep scorecards gateway nlu_report faults; do .venv/bin/python -m bench $$b || exit 1; done
 
 app-env: .venv/.installed node_modules/echarts
 rasa-env: .venv-rasa/.installed

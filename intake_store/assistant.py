@@ -84,7 +84,7 @@ def ensure_model() -> Path:
 
 
 def server_command(port: int = 5005, endpoints: Path | None = None, *, host: str = LOOPBACK,
-                   api_token: str | None = None) -> list[str]:
+                   api_token: str | None = None, model: Path | None = None) -> list[str]:
     """`rasa run` on `host` only. Rasa's HTTP API (trackers with everything a
     citizen typed, models, talking as any sender) stays off; with `api_token`
     it is on and every call needs the token. The REST channel the gateway
@@ -92,7 +92,7 @@ def server_command(port: int = 5005, endpoints: Path | None = None, *, host: str
     api = ["--enable-api", "--auth-token", api_token] if api_token else []
     return [
         str(RASA_BIN), "run",
-        "--model", str(model_path()),
+        "--model", str(model or model_path()),
         *api,
         "--interface", host,
         "--port", str(port),

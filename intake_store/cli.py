@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from . import assistant
-from .settings import VAR_DIR, get_settings, kept_secret
+from .settings import get_settings, kept_secret
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -23,6 +23,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .web import create_app
 
     settings = get_settings()
+    try:
+        settings.secret()
+    except ValueError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
     # Other parts of the product (the chat gateway) plug in through this entry-point group.
     setups = [ep.load() for ep in entry_points(group="hotline.app")]
     app = create_app(settings, extra_setup=setups)
@@ -32,10 +37,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from .db import migrate
+    """Schema, default data and Rasa's tracker database, once: replicas started with
+    MIGRATE_ON_START=false rely on it."""
+    from .catalog import default_catalog
+    from .db import make_engine, migrate, session_scope
+    from .deployment import ensure_tracker_database
+    from .tickets import load_defaults
 
-    migrate(get_settings().database_url)
-    print("数据库已迁移到最新版本。")
+    url = get_settings().database_url
+    migrate(url)
+    try:
+        ensure_tracker_database(url)
+    except ValueError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as s:
+            load_defaults(s, default_catalog())
+    finally:
+        engine.dispose()
+    print("数据库已迁移到最新版本，默认单位和类别已载入。")
     return 0
 
 
@@ -182,28 +204,44 @@ def _service_token() -> str:
     settings = get_settings()
     if settings.hotline_service_token:
         return settings.hotline_service_token
-    return kept_secret(VAR_DIR / "service_token", lambda: secrets.token_urlsafe(32))
+    return kept_secret(settings.hotline_var_dir / "service_token", lambda: secrets.token_urlsafe(32))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Everything on the embedded defaults: app service, Rasa server, action server."""
-    settings = get_settings()
-    token = _service_token()
-    port = args.port or settings.port
-    api_url = f"http://127.0.0.1:{port}"
-    assistant.require_rasa_env()
-    print("检查并训练对话模型（数据未变时跳过）……", flush=True)
-    assistant.train(quiet=True)
+    """Everything: app service, Rasa server, action server (N of each with --replicas N), kept running."""
+    from . import deployment
+    from .supervisor import Supervisor
 
-    app_env = {**os.environ, "HOTLINE_SERVICE_TOKEN": token}
-    rasa_env = {**assistant.rasa_env(settings.assistant_host), "HOTLINE_API_URL": api_url, "HOTLINE_SERVICE_TOKEN": token}
-    procs = {
-        "app": subprocess.Popen([sys.executable, "-m", "intake_store.cli", "serve", "--port", str(port)], env=app_env),
-        "actions": subprocess.Popen(assistant.action_server_command(args.actions_port), cwd=assistant.ROOT, env=rasa_env),
-        "rasa": subprocess.Popen(assistant.server_command(
-            args.rasa_port, host=settings.assistant_host, api_token=settings.rasa_api_token), cwd=assistant.ROOT, env=rasa_env),
-    }
-    print(f"后台与聊天：{api_url}    Rasa：http://{settings.assistant_host}:{args.rasa_port}    按 Ctrl+C 停止。", flush=True)
+    settings = get_settings()
+    try:
+        deployment.check_replicas(settings, args.replicas)
+    except ValueError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
+    token = _service_token()
+    base = deployment.Ports(args.port or settings.port, args.rasa_port, args.actions_port)
+    assistant.require_rasa_env()
+    if args.model:
+        model = Path(args.model)
+    else:
+        print("检查并训练对话模型（数据未变时跳过）……", flush=True)
+        model = assistant.train(quiet=True)
+    # Once, before any replica starts (they are started with MIGRATE_ON_START=false).
+    if cmd_migrate(args) != 0:
+        return 2
+    run_dir = settings.hotline_var_dir / "run"
+    try:
+        children = deployment.children(settings, replicas=args.replicas, base=base, model=model, token=token,
+                                       environ=dict(os.environ), run_dir=run_dir)
+    except ValueError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
+    supervisor = Supervisor(children, run_dir / "status.json")
+    supervisor.start_all()
+    for i in range(1, args.replicas + 1):
+        ports = base.of(i)
+        print(f"后台与聊天：http://127.0.0.1:{ports.app}    Rasa：http://{settings.assistant_host}:{ports.rasa}", flush=True)
+    print("按 Ctrl+C 停止；hotline status 查看各进程。", flush=True)
     stopping = False
 
     def stop(*_):
@@ -214,20 +252,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop)
     try:
         while not stopping:
-            for name, p in procs.items():
-                if p.poll() is not None:
-                    print(f"{name} 进程已退出（代码 {p.returncode}），正在停止其他进程。", file=sys.stderr)
-                    stopping = True
+            for line in supervisor.check():
+                print(line, file=sys.stderr, flush=True)
             time.sleep(0.5)
     finally:
-        for p in procs.values():
-            if p.poll() is None:
-                p.terminate()
-        for p in procs.values():
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        supervisor.stop_all()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """What `hotline run` is running: each process, its state and how often it was restarted."""
+    from .supervisor import describe, read_status
+
+    print(describe(read_status(get_settings().hotline_var_dir / "run" / "status.json")))
     return 0
 
 
@@ -239,14 +276,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--rasa-port", type=int, default=5005)
     p.add_argument("--actions-port", type=int, default=5055)
+    p.add_argument("--model", default=None, help="a trained model to serve (default: train when the data changed)")
+    p.add_argument("--replicas", type=int, default=1,
+                   help="N app services, Rasa servers and action servers on one PostgreSQL and one Redis "
+                        "(ports: base, base+1, ...)")
     p.set_defaults(func=cmd_run)
+    sub.add_parser("status", help="what `hotline run` is running: processes, restarts").set_defaults(func=cmd_status)
 
     p = sub.add_parser("serve", help="start the app service only (migrates first)")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
     p.set_defaults(func=cmd_serve)
 
-    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=cmd_migrate)
+    sub.add_parser("migrate", help="bring the database schema and default data up to date (once, before replicas start)").set_defaults(func=cmd_migrate)
     sub.add_parser("load-defaults", help="load the default departments, categories and routing").set_defaults(func=cmd_load_defaults)
 
     p = sub.add_parser("token", help="issue an API token (printed once, stored hashed)")
@@ -283,6 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The scheduler's passes run every few seconds: log their failures, not each run.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     return args.func(args)
 

@@ -5,8 +5,9 @@ event that causes it (`notify`); a `Sender` claims due rows and hands each to
 the deliverer registered for its channel (the chat gateway registers "web",
 "telegram" and "wechat"; departments and supervisors read theirs in the portal). A row's
 unique key (ticket, kind, due time) means nothing is queued twice; claims use
-row locks (FOR UPDATE SKIP LOCKED on PostgreSQL) so two app processes never
-send the same row; a failed delivery is retried with back-off.
+row locks (FOR UPDATE SKIP LOCKED on PostgreSQL) and a lease, so two app
+processes never send the same row and no transaction stays open while a
+message is on its way; a failed delivery is retried with back-off.
 """
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -28,6 +29,9 @@ log = logging.getLogger("hotline.outbox")
 
 Deliver = Callable[[Notification], Awaitable[None]]
 MAX_ATTEMPTS = 8
+# How long a claimed row is left to its sender before another may take it: longer than any delivery takes.
+LEASE = timedelta(minutes=2)
+T = TypeVar("T")
 
 
 class PermanentDeliveryError(Exception):
@@ -88,6 +92,41 @@ def claim_due(session: Session, now: datetime, channels: list[str], limit: int =
     return list(session.execute(stmt).scalars().all())
 
 
+def lease(session: Session, now: datetime, channels: list[str], limit: int, lease_for: timedelta) -> list[Notification]:
+    """Claim due rows for one delivery attempt each: the attempt is counted and the
+    row is not due again until the lease ends, so no other process takes it
+    meanwhile, and a process that dies while delivering leaves it to be sent later."""
+    rows = claim_due(session, now, channels, limit)
+    for row in rows:
+        row.attempts += 1
+        row.next_attempt_at = now + lease_for
+    return rows
+
+
+def outcome(row: Notification, error: Exception | None, now: datetime) -> dict:
+    """What a delivery attempt changes on its row."""
+    if error is None:
+        return {"state": "sent", "sent_at": now}
+    if isinstance(error, PermanentDeliveryError):
+        return {"state": "failed", "last_error": str(error)[:500]}
+    deferred = isinstance(error, DeliveryDeferred)
+    last_error = str(error)[:500] if deferred else f"{type(error).__name__}: {error}"[:500]
+    if row.attempts >= MAX_ATTEMPTS:
+        return {"state": "failed", "last_error": last_error}
+    return {"next_attempt_at": error.until if deferred else now + backoff(row.attempts), "last_error": last_error}
+
+
+def record(session: Session, row: Notification, changes: dict) -> bool:
+    """Write an attempt's result unless another process took the row over after our
+    lease ended (its claim counted another attempt): its result is the one that counts."""
+    done = session.execute(
+        update(Notification)
+        .where(Notification.id == row.id, Notification.state == "pending", Notification.attempts == row.attempts)
+        .values(**changes)
+    )
+    return done.rowcount == 1
+
+
 def bring_forward(session: Session, channel: str, recipients: list[str], now: datetime) -> int:
     """Make this recipient's waiting messages due now (they wrote again)."""
     rows = session.execute(
@@ -102,69 +141,47 @@ def bring_forward(session: Session, channel: str, recipients: list[str], now: da
 
 @dataclass
 class Sender:
-    """Delivers due notifications through the registered channel deliverers."""
+    """Delivers due notifications through the registered channel deliverers.
+
+    Each pass claims rows in one short transaction, delivers them with no
+    transaction open (a slow Telegram never holds SQLite's write lock or a
+    PostgreSQL row lock), then records each result in its own short transaction.
+    """
 
     engine: Engine | None  # set when the app starts
     now: Callable[[], datetime]
     channels: dict[str, Deliver] = field(default_factory=dict)
+    lease_for: timedelta = LEASE
 
     def register(self, channel: str, deliver: Deliver) -> None:
         self.channels[channel] = deliver
 
-    async def run_once(self, limit: int = 50) -> int:
-        """One pass: claim, deliver, record the outcome. Returns how many were sent.
+    def _in_session(self, fn: Callable[[Session], T]) -> T:
+        with session_scope(self.engine) as session:
+            return fn(session)
 
-        The claim's transaction stays open while delivering, so the row lock
-        holds until the outcome is written: a crash leaves the row pending.
-        """
+    async def run_once(self, limit: int = 50) -> int:
+        """One pass: claim, deliver, record the outcome. Returns how many were sent."""
         if not self.channels or self.engine is None:
             return 0
+        rows = await asyncio.to_thread(self._in_session,
+                                       lambda s: lease(s, self.now(), list(self.channels), limit, self.lease_for))
         sent = 0
-
-        def claim(session: Session) -> list[Notification]:
-            rows = claim_due(session, self.now(), list(self.channels), limit)
-            if not rows:
-                # Nothing due: let go of the database now rather than across the
-                # awaits below (on SQLite every transaction holds the write lock).
-                session.commit()
-            return rows
-
-        with session_scope(self.engine) as session:
-            rows = await asyncio.to_thread(claim, session)
-            for row in rows:
-                try:
-                    await self.channels[row.channel](row)
-                except PermanentDeliveryError as e:
-                    row.state, row.last_error = "failed", str(e)[:500]
-                except DeliveryDeferred as e:
-                    row.attempts += 1
-                    row.next_attempt_at, row.last_error = e.until, str(e)[:500]
-                    if row.attempts >= MAX_ATTEMPTS:
-                        row.state = "failed"
-                except Exception as e:  # noqa: BLE001 - any channel failure is retried later
-                    row.attempts += 1
-                    row.last_error = f"{type(e).__name__}: {e}"[:500]
-                    if row.attempts >= MAX_ATTEMPTS:
-                        row.state = "failed"
-                        log.error("notification %s failed for good: %s", row.key, row.last_error)
-                    else:
-                        row.next_attempt_at = self.now() + backoff(row.attempts)
-                        log.warning("notification %s failed (attempt %d), retrying: %s", row.key, row.attempts, row.last_error)
-                else:
-                    row.state, row.sent_at = "sent", self.now()
-                    row.attempts += 1
-                    sent += 1
-                session.add(row)
-            await asyncio.to_thread(session.flush)
+        for row in rows:
+            error: Exception | None = None
+            try:
+                await self.channels[row.channel](row)
+            except Exception as e:  # noqa: BLE001 - any channel failure is recorded and retried later
+                error = e
+            changes = outcome(row, error, self.now())
+            if not await asyncio.to_thread(self._in_session, lambda s: record(s, row, changes)):
+                log.warning("notification %s was taken over by another sender after its lease", row.key)
+                continue
+            if error is None:
+                sent += 1
+            elif changes.get("state") == "failed":
+                log.error("notification %s failed for good: %s", row.key, changes["last_error"])
+            else:
+                log.warning("notification %s failed (attempt %d), retrying: %s", row.key, row.attempts,
+                            changes["last_error"])
         return sent
-
-    async def run_forever(self, stop: asyncio.Event, poll_seconds: float = 2.0) -> None:
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:  # noqa: BLE001 - a bad pass must not stop the sender
-                log.exception("outbox pass failed")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
-            except asyncio.TimeoutError:
-                pass

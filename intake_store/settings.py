@@ -78,11 +78,23 @@ class Settings(BaseSettings):
     # and how many tickets one transaction claims.
     jobs_interval_seconds: float = 60.0
     jobs_batch_size: int = 100
+    # Where `hotline run` keeps what it generates (secrets, the Rasa endpoints file, the status file).
+    hotline_var_dir: Path = VAR_DIR
+    # Redis, for locking conversations when several Rasa servers share them (redis://host:port/db).
+    redis_url: str | None = None
+    # Replicas: migrations and default data run once (`hotline migrate`), not on every start, and
+    # every replica needs the same HOTLINE_SECRET so query codes agree.
+    migrate_on_start: bool = True
+    hotline_replicas: int = 1
 
     def secret(self) -> str:
         if self.hotline_secret:
             return self.hotline_secret
-        return kept_secret(VAR_DIR / "secret", lambda: secrets.token_hex(32))
+        if self.hotline_replicas > 1:
+            raise ValueError(
+                "多个副本同时运行时必须设置同一个 HOTLINE_SECRET，否则各副本算出的查询码不同。"
+                " Several replicas need one shared HOTLINE_SECRET (set the same value on every replica).")
+        return kept_secret(self.hotline_var_dir / "secret", lambda: secrets.token_hex(32))
 
 
 def kept_secret(path: Path, make) -> str:

@@ -439,7 +439,9 @@ def amend(bo: Backoffice, session: Session, number: str, viewer: Viewer, changes
 # ---------------------------------------------------------------- reading
 
 def check_query_code(bo: Backoffice, ticket: Ticket, code: str) -> bool:
-    return hmac.compare_digest(query_code(bo.secret, ticket.query_nonce), code.strip())
+    # As bytes: compare_digest refuses non-ASCII strings, and a citizen may type anything.
+    typed = code.strip().encode("utf-8", "replace")
+    return hmac.compare_digest(query_code(bo.secret, ticket.query_nonce).encode(), typed)
 
 
 def citizen_ticket(bo: Backoffice, session: Session, number: str, code: str) -> Ticket:

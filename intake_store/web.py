@@ -183,12 +183,15 @@ def calendar_with_db_overrides(session: Session) -> WorkCalendar:
 
 
 def build_backoffice(settings: Settings, *, catalog: Catalog | None = None, now: Callable[[], datetime] | None = None) -> Backoffice:
-    """Migrate, load the default catalog, and assemble what handlers need."""
-    migrate(settings.database_url)
+    """Migrate, load the default catalog, and assemble what handlers need.
+    With several replicas, `hotline migrate` does the first two once instead."""
+    if settings.migrate_on_start:
+        migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     catalog = catalog or default_catalog()
     with session_scope(engine) as session:
-        load_defaults(session, catalog)
+        if settings.migrate_on_start:
+            load_defaults(session, catalog)
         calendar = calendar_with_db_overrides(session)
     return Backoffice(
         engine=engine,
@@ -204,7 +207,7 @@ def create_app(settings: Settings | None = None, *, backoffice: Backoffice | Non
                extra_setup: list[Callable[[web.Application], None]] | None = None) -> web.Application:
     """The back office application. `extra_setup` lets the gateway add its routes
     to the same application without the back office knowing about it."""
-    from . import api, console  # noqa: PLC0415 - routes import this module's helpers
+    from . import api, console, periodic  # noqa: PLC0415 - routes import this module's helpers
 
     settings = settings or get_settings()
     logsafe.hide(settings.hotline_service_token, settings.rasa_api_token, settings.telegram_bot_token,
@@ -214,6 +217,7 @@ def create_app(settings: Settings | None = None, *, backoffice: Backoffice | Non
     app[THROTTLES] = Throttles.from_settings(settings)
 
     app[SENDER] = Sender(engine=None, now=lambda: datetime.now(timezone.utc))
+    periodic.setup(app)  # the one scheduler: outbox, deadline sweep, the gateway's retries
 
     async def lifecycle_ctx(app: web.Application):
         bo = backoffice or await asyncio.to_thread(build_backoffice, settings)
@@ -221,11 +225,8 @@ def create_app(settings: Settings | None = None, *, backoffice: Backoffice | Non
         app[BACKOFFICE] = bo
         sender = app[SENDER]
         sender.engine, sender.now = bo.engine, bo.now
-        stop = asyncio.Event()
-        task = asyncio.create_task(sender.run_forever(stop, poll_seconds=settings.outbox_poll_seconds))
+        periodic.every(app, settings.outbox_poll_seconds, sender.run_once, id="outbox", name="发送待发消息")
         yield
-        stop.set()
-        await task
         if backoffice is None:
             bo.engine.dispose()
 

@@ -1,4 +1,5 @@
 """The outbox: what the citizen is told is queued with the event, sent once, retried on failure."""
+import asyncio
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -6,7 +7,7 @@ from sqlalchemy import select
 from intake_store import tickets as T
 from intake_store.db import session_scope
 from intake_store.models import Notification
-from intake_store.outbox import PermanentDeliveryError, Sender, notify
+from intake_store.outbox import LEASE, PermanentDeliveryError, Sender, lease, notify, outcome, record
 from intake_store.schemas import TicketIn
 
 SERVICE = T.Viewer("service", "assistant")
@@ -85,3 +86,53 @@ def test_the_same_key_is_queued_once(backoffice, clock):
         second = notify(s, key="k1", kind="x", recipient_kind="citizen", recipient="1", body="a", now=clock(), channel="web")
     assert (first, second) == (True, False)
     assert len(pending(backoffice)) == 1
+
+
+async def test_while_a_message_is_on_its_way_the_back_office_keeps_writing(backoffice):
+    """Delivery runs with no transaction open: on SQLite (one writer at a time) a
+    slow Telegram would otherwise stop every other write until it answered."""
+    replied_ticket(backoffice)
+    written = []
+
+    async def slow_telegram(n):
+        def write():
+            with session_scope(backoffice.engine) as s:
+                return notify(s, key="written-meanwhile", kind="test", recipient_kind="department", recipient="gxj",
+                              body="写入不受发送影响", now=backoffice.now(), channel="portal")
+        written.append(await asyncio.to_thread(write))
+
+    assert await Sender(backoffice.engine, backoffice.now, {"telegram": slow_telegram}).run_once() == 1
+    assert written == [True]
+    reply, meanwhile = pending(backoffice)
+    assert reply.state == "sent" and (meanwhile.key, meanwhile.state) == ("written-meanwhile", "pending")
+
+
+async def test_a_sender_that_dies_while_delivering_leaves_the_message_to_be_sent_after_its_lease(backoffice, clock):
+    replied_ticket(backoffice)
+    delivered = []
+
+    async def deliver(n):
+        delivered.append(n.id)
+
+    with session_scope(backoffice.engine) as s:  # a sender claims the row, then its process dies
+        taken = lease(s, backoffice.now(), ["telegram"], 50, LEASE)
+    assert len(taken) == 1
+    other = Sender(backoffice.engine, backoffice.now, {"telegram": deliver})
+    assert await other.run_once() == 0  # leased: nobody else sends it meanwhile
+    clock.advance(seconds=LEASE.total_seconds() + 1)
+    assert await other.run_once() == 1
+    row = pending(backoffice)[0]
+    assert delivered == [row.id] and row.state == "sent" and row.attempts == 2
+
+
+async def test_a_late_result_after_the_lease_was_taken_over_is_not_written(backoffice, clock):
+    replied_ticket(backoffice)
+    with session_scope(backoffice.engine) as s:
+        late = lease(s, backoffice.now(), ["telegram"], 50, LEASE)[0]
+    clock.advance(seconds=LEASE.total_seconds() + 1)
+    with session_scope(backoffice.engine) as s:
+        lease(s, backoffice.now(), ["telegram"], 50, LEASE)  # another sender takes it over
+    with session_scope(backoffice.engine) as s:
+        assert record(s, late, outcome(late, ConnectionError("timeout"), backoffice.now())) is False
+    row = pending(backoffice)[0]
+    assert row.state == "pending" and row.attempts == 2 and row.last_error is None

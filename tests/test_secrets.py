@@ -3,7 +3,6 @@ import stat
 import sys
 import threading
 
-import intake_store.settings as settings_module
 from intake_store.settings import Settings
 
 _watch: dict = {"dir": None, "opened": []}
@@ -17,12 +16,11 @@ def _audit(event, args):
 sys.addaudithook(_audit)
 
 
-def test_the_secret_file_is_never_open_to_others(tmp_path, monkeypatch):
+def test_the_secret_file_is_never_open_to_others(tmp_path):
     var = tmp_path / "var"
-    monkeypatch.setattr(settings_module, "VAR_DIR", var)
     _watch.update(dir=str(var), opened=[])
     try:
-        secret = Settings(hotline_secret=None).secret()
+        secret = Settings(hotline_secret=None, hotline_var_dir=var).secret()
     finally:
         _watch["dir"] = None
     path = var / "secret"
@@ -30,17 +28,16 @@ def test_the_secret_file_is_never_open_to_others(tmp_path, monkeypatch):
     # The final name is only ever read: what is written goes to a private file first.
     written = [(p, mode) for p, mode, flags in _watch["opened"] if p == str(path) and mode not in (None, "r", "rb")]
     assert written == []
-    assert len(secret) == 64 and Settings(hotline_secret=None).secret() == secret
+    assert len(secret) == 64 and Settings(hotline_secret=None, hotline_var_dir=var).secret() == secret
     assert [p.name for p in var.iterdir()] == ["secret"]
 
 
-def test_processes_starting_at_once_agree_on_one_secret(tmp_path, monkeypatch):
-    monkeypatch.setattr(settings_module, "VAR_DIR", tmp_path)
+def test_processes_starting_at_once_agree_on_one_secret(tmp_path):
     seen, start = [], threading.Barrier(8)
 
     def one():
         start.wait()
-        seen.append(Settings(hotline_secret=None).secret())
+        seen.append(Settings(hotline_secret=None, hotline_var_dir=tmp_path).secret())
 
     threads = [threading.Thread(target=one) for _ in range(8)]
     for t in threads:

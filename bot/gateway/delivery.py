@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy.orm import object_session
 from sqlmodel import Session
 from telegram.error import BadRequest, Forbidden
 
@@ -40,16 +39,15 @@ def deliverer(channel: Channel, store: tr.Store, now: Callable[[], datetime]) ->
     conversation (created if the ticket came without one) and is sent there."""
 
     async def deliver(n: Notification) -> None:
-        # The sender holds its transaction open while delivering (its row lock);
-        # the transcript is written in it too (SQLite has one writer at a time).
-        session = object_session(n)
-        db = store.within(session) if session is not None else store
+        # No transaction is open here (the sender leased the row): the transcript
+        # is written in its own, and `key` keeps a second delivery of the same
+        # row from storing the message twice.
         sender = tr.split_recipient(channel.name, n.recipient)
-        await db.run(tr.touch_conversation, channel.name, sender, now())
+        await store.run(tr.touch_conversation, channel.name, sender, now())
         conv_id = tr.conversation_id(channel.name, sender)
         try:
             await channel.deliver(conv_id, [reply_for(n)], meta={"source": "outbox", "kind": n.kind},
-                                  key=f"notification:{n.id}", session=session)
+                                  key=f"notification:{n.id}")
         except (Forbidden, BadRequest) as e:  # blocked the bot, or the chat is gone: retrying cannot help
             raise PermanentDeliveryError(f"{type(e).__name__}: {e}") from e
 

@@ -92,7 +92,12 @@ class AssistantClient:
                 data = await resp.json(content_type=None)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as e:
             raise AssistantDown(f"{type(e).__name__}: {e}") from e
-        return parse_replies(data)
+        replies = parse_replies(data)
+        if not replies:
+            # Rasa says nothing when an action failed under it; if the action server
+            # died meanwhile, the message is sent again once it is back.
+            await self._require_actions(fresh=True)
+        return replies
 
     async def available(self) -> bool:
         """Rasa and the action server both answer their health checks."""

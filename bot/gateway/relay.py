@@ -4,7 +4,7 @@
     answer()  forward it to Rasa, in order per conversation, and hand the
               replies to the channel; if no answer comes in time the citizen
               is told the message is saved and the conversation is flagged
-    retry_forever()  forwards what is still waiting once Rasa is back
+    retry_once()     forwards what is still waiting once Rasa is back (run by the app's scheduler)
 
 Channels (web chat, Telegram) only say how to show and send; the rules about
 order, saving and retrying are here, once.
@@ -85,8 +85,20 @@ class Relay:
         lease = (self.owner, self._lease_end(now)) if forward_text(probe, self.text_limit) is not None else None
         # Stored in arrival order, so the assistant hears them in that order.
         async with self.in_order(conv_id):
-            return await self.store.run(tr.take_inbound, channel, sender_id, text, now,
-                                        external_id=external_id, meta=meta, lease=lease)
+            taken = await self.store.run(tr.take_inbound, channel, sender_id, text, now,
+                                         external_id=external_id, meta=meta, lease=lease)
+        if taken is None and external_id is not None:
+            self.spawn(self._sent_again(conv_id, external_id))
+        return taken
+
+    async def _sent_again(self, conv_id: str, external_id: str) -> None:
+        """A message stored before came again: the process that took it may have died
+        with it (its lease runs out only after give_up_seconds). If it is still
+        unanswered after the notice time, the citizen hears that it is saved."""
+        await asyncio.sleep(self.notice_seconds)
+        message_id = await self.store.run(tr.waiting_message_id, conv_id, external_id)
+        if message_id is not None:
+            await self._tell_saved(conv_id, message_id)
 
     def _lease_end(self, now: datetime) -> datetime:
         return now + timedelta(seconds=self.give_up_seconds)
@@ -195,17 +207,6 @@ class Relay:
             if conv_id.split(":", 1)[0] in self.channels and await self.drain(conv_id):
                 drained += 1
         return drained
-
-    async def retry_forever(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.retry_once()
-            except Exception:  # noqa: BLE001 - one bad pass must not end the retries
-                log.exception("retry pass failed")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=self.retry_seconds)
-            except asyncio.TimeoutError:
-                pass
 
     async def settle(self) -> None:
         """Wait until every message taken so far is answered or waiting for a retry."""

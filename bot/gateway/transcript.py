@@ -204,6 +204,14 @@ def release(session: Session, message_ids: list[int], error: str) -> None:
     )
 
 
+def waiting_message_id(session: Session, conv_id: str, external_id: str) -> int | None:
+    """The id of this delivery's message if it still waits for the assistant."""
+    return session.execute(
+        select(Message.id).join(PendingMessage, PendingMessage.message_id == Message.id)
+        .where(Message.conversation_id == conv_id, Message.external_id == external_id)
+    ).scalar()
+
+
 def mark_notified(session: Session, message_id: int) -> bool:
     """True the first time only: the citizen hears "saved" once per message."""
     result = session.execute(

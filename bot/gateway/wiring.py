@@ -1,13 +1,13 @@
 """Everything the gateway adds to the app, in one place (called by `setup`)."""
 from __future__ import annotations
 
-import asyncio
 import json
 
 from aiohttp import web
 from telegram import Bot
 
 from intake_store.api import Endpoint
+from intake_store import periodic
 from intake_store.openapi import build_openapi
 from intake_store.throttle import THROTTLES
 from intake_store.web import BACKOFFICE, SENDER, SETTINGS, json_ok
@@ -99,11 +99,8 @@ async def _gateway_ctx(app: web.Application):
         app[wechat.WECHAT] = wx
         sender.register(wx.name, delivery.deliverer(wx, store, bo.now))
 
-    stop = asyncio.Event()
-    retry = asyncio.create_task(relay.retry_forever(stop))
+    periodic.every(app, settings.rasa_retry_seconds, relay.retry_once, id="chat_retry", name="转发等待中的聊天消息")
     yield
-    stop.set()
-    await retry
     if tg is not None:
         await tg.stop()
     await relay.close()

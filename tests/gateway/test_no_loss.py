@@ -185,3 +185,31 @@ async def test_a_waiting_message_removed_from_the_store_takes_its_wait_along(cha
     with session_scope(backoffice.engine) as s:
         s.execute(delete(Message).where(Message.conversation_id == chat.conversation_id()))
     assert chat.pending() == []
+
+
+async def test_a_message_sent_again_after_its_app_process_died_is_told_saved(chat, fake_rasa):
+    """Another app process stored the message and died before answering (its lease
+    on the message runs for minutes): the page sends it again, to this process."""
+    from datetime import timedelta
+
+    from bot.gateway import transcript as tr
+
+    await chat.client.get("/")
+    await say(chat.client, "你好", "s1")
+    conv_id = chat.conversation_id()
+    sender = conv_id.split(":", 1)[1]
+    until = chat.backoffice.now() + timedelta(minutes=10)
+    await chat.relay.store.run(tr.take_inbound, "web", sender, "芝罘区向阳街道办欠我们公司工程款三十万", chat.backoffice.now(),
+                               external_id="web:s2", meta={"client_id": "s2"}, lease=("a-process-that-died", until))
+    ws = await chat.client.ws_connect("/chat/ws")
+    await ws.send_json({"type": "hello", "after": 0})
+    await next_of(ws, "history")
+
+    status, _ = await say(chat.client, "芝罘区向阳街道办欠我们公司工程款三十万", "s2")
+    assert status == 200
+    notice = (await next_of(ws, "messages"))["messages"]
+    assert [m["text"] for m in notice] == [texts.SAVED_NOTICE]
+    texts_stored = [m.text for m in chat.transcript()]
+    assert texts_stored.count("芝罘区向阳街道办欠我们公司工程款三十万") == 1 and texts_stored.count(texts.SAVED_NOTICE) == 1
+    assert fake_rasa.texts() == ["你好"]  # not forwarded while the dead process's lease holds
+    await ws.close()
