@@ -12,7 +12,7 @@ import time
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from . import assistant
+from . import assistant, category_model
 from .settings import VAR_DIR, get_settings
 
 
@@ -74,6 +74,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     except assistant.AssistantUnavailable as e:
         print(e, file=sys.stderr)
         return 2
+    model = category_model.ensure_trained()
+    print(f"投诉类别模型已就绪：{len(model.categories)} 类，温度 {model.temperature:.3f}")
     return 0
 
 
@@ -199,6 +201,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     assistant.require_rasa_env()
     print("检查并训练对话模型（数据未变时跳过）……", flush=True)
     assistant.train(quiet=True)
+    category_model.ensure_trained()
 
     app_env = {**os.environ, "HOTLINE_SERVICE_TOKEN": token}
     rasa_env = {**assistant.rasa_env(), "HOTLINE_API_URL": api_url, "HOTLINE_SERVICE_TOKEN": token}
