@@ -15,8 +15,9 @@ import yaml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LEVELS = ("市", "区县", "街道")
-# Category lead meaning "the district government where it happened".
-LOCAL_GOVERNMENT = "local_government"
+# In the routing table: "the 区县人民政府 where it happened" (a catalog 区县 when
+# known, else named from the place, e.g. 甘泉县人民政府).
+LOCAL_GOVERNMENT = "local"
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,19 @@ class Category:
 
 
 @dataclass(frozen=True)
+class RespondentRule:
+    """Bodies that join a case because of who is accused (kind and level of
+    a body outside the catalog, or a catalog body of that kind)."""
+
+    kind: str
+    level: str | None
+    co: tuple[str, ...]
+
+    def applies(self, kind: str, level: str | None) -> bool:
+        return self.kind == kind and (self.level is None or self.level == level)
+
+
+@dataclass(frozen=True)
 class Catalog:
     city: str
     departments: dict[str, Department]
@@ -62,6 +76,7 @@ class Catalog:
     clocks: dict[str, ClockRule]
     max_extensions: int = 1
     auto_dispatch_min_confidence: float = 0.8
+    respondent_rules: tuple[RespondentRule, ...] = ()
 
     def department(self, code: str) -> Department:
         return self.departments[code]
@@ -80,32 +95,16 @@ class Catalog:
         return ClockRule(**merged)
 
     def find_department(self, text: str | None) -> Department | None:
-        """The catalog body a citizen's wording names, if any.
+        """The catalog body a citizen's wording names, if it really is one.
 
-        Longest match wins, so "莱山区黄海路街道" finds the street office
-        rather than the district, and "芝罘区人社局" finds 人社局 only when no
-        local body matches better.
+        "莱山区黄海路街道" is the street office, "人社局" the city's 人社局;
+        "芝罘区财政局", "济南市财政局" and "烟台市人民政府" are none (see
+        `bodies.resolve` for what they are instead).
         """
-        if not text:
-            return None
-        best: tuple[int, Department] | None = None
-        for dept in self.departments.values():
-            for term in (dept.name, dept.short, *dept.aliases):
-                if term and term in text and (best is None or len(term) > best[0]):
-                    best = (len(term), dept)
-        return best[1] if best else None
+        from .bodies import resolve
 
-    def local_bodies(self, text: str | None) -> list[Department]:
-        """Every 区县/街道 body whose name or alias occurs in the text."""
-        if not text:
-            return []
-        found = []
-        for dept in self.departments.values():
-            if dept.level == "市":
-                continue
-            if any(term and term in text for term in (dept.name, dept.short, *dept.aliases)):
-                found.append(dept)
-        return found
+        body = resolve(text, self)
+        return self.departments[body.department] if body and body.department else None
 
     def district_of(self, dept: Department) -> Department | None:
         """The 区县 a local body belongs to (itself for a 区县)."""
@@ -161,9 +160,17 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
         clocks=clocks,
         max_extensions=int(clocks_doc.get("max_extensions", 1)),
         auto_dispatch_min_confidence=float(clocks_doc.get("auto_dispatch_min_confidence", 0.8)),
+        respondent_rules=_respondent_rules(cats_doc),
     )
     check_catalog(catalog)
     return catalog
+
+
+def _respondent_rules(doc: dict) -> tuple[RespondentRule, ...]:
+    return tuple(
+        RespondentRule(kind=r["kind"], level=r.get("level"), co=tuple(r.get("co") or ()))
+        for r in doc.get("respondents") or ()
+    )
 
 
 def check_catalog(catalog: Catalog) -> None:
@@ -184,6 +191,10 @@ def check_catalog(catalog: Catalog) -> None:
         for clock in c.clock_overrides:
             if clock not in catalog.clocks:
                 problems.append(f"category {c.code}: unknown clock {clock!r}")
+    for r in catalog.respondent_rules:
+        for ref in r.co:
+            if ref != LOCAL_GOVERNMENT and ref not in known:
+                problems.append(f"respondent rule {r.kind}: unknown department {ref!r}")
     if problems:
         raise ValueError("catalog data is inconsistent:\n" + "\n".join(problems))
 

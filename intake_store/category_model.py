@@ -8,8 +8,9 @@ complaint texts only: the chat-style examples in `nlu_data/train/complaint_*.yml
 and the training part of the real cases (`realcases`).
 
 Character n-grams (Chinese has no spaces, and an unseen body name or a typo
-still shares most of its characters) with sublinear TF-IDF, and a multinomial
-logistic regression. Its probabilities are calibrated by one temperature fitted
+still shares most of its characters) and jieba word n-grams (拖欠 and 欠条,
+镇政府 and 政府采购 are different words sharing characters), both with
+sublinear TF-IDF, and a multinomial logistic regression. Its probabilities are calibrated by one temperature fitted
 on out-of-fold predictions (folds by source), so "0.8" means right about eight
 times in ten and the auto-dispatch threshold means what it says.
 """
@@ -17,11 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import jieba
 import joblib
 import numpy as np
 import yaml
@@ -30,6 +33,7 @@ from scipy.special import log_softmax, softmax
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import FeatureUnion
 
 from . import realcases
 
@@ -51,6 +55,13 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     text = _DIGITS.sub("0", text)
     return " ".join(text.split())
+
+
+jieba.setLogLevel(logging.WARNING)
+
+
+def words(text: str) -> list[str]:
+    return [w for w in jieba.lcut(normalize(text)) if w.strip()]
 
 
 @dataclass(frozen=True)
@@ -106,11 +117,16 @@ def training_examples() -> list[Example]:
     return chat_examples() + real_examples(cases)
 
 
-def _vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(
+def _vectorizer() -> FeatureUnion:
+    chars = TfidfVectorizer(
         analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, max_df=0.9,
         preprocessor=normalize, dtype=np.float32,
     )
+    word_ngrams = TfidfVectorizer(
+        tokenizer=words, token_pattern=None, lowercase=False, ngram_range=(1, 2), sublinear_tf=True, min_df=2,
+        dtype=np.float32,
+    )
+    return FeatureUnion([("chars", chars), ("words", word_ngrams)])
 
 
 def _classifier() -> LogisticRegression:
@@ -133,7 +149,7 @@ def fit_temperature(logits: np.ndarray, truth: np.ndarray) -> float:
 
 
 class CategoryModel:
-    def __init__(self, vectorizer: TfidfVectorizer, classifier: LogisticRegression, temperature: float,
+    def __init__(self, vectorizer: FeatureUnion, classifier: LogisticRegression, temperature: float,
                  fingerprint: str = ""):
         self.vectorizer, self.classifier = vectorizer, classifier
         self.temperature, self.fingerprint = temperature, fingerprint

@@ -72,7 +72,7 @@ class RoutingRule(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     category_code: str = Field(foreign_key="category.code", max_length=64, index=True)
     district_code: str | None = Field(default=None, max_length=64)  # null: anywhere
-    lead_code: str = Field(max_length=64)  # a department code or "local_government"
+    lead_code: str = Field(max_length=64)  # a department code or "local" (the 区县 where it happened)
     co_codes: list[str] = json_column(list)
 
 

@@ -223,7 +223,7 @@ def create_ticket(bo: Backoffice, session: Session, data: TicketIn, viewer: View
 
     now = bo.now()
     category = data.category or "other"
-    r = route(category, respondent=data.respondent, place=data.place, catalog=bo.catalog)
+    r = route(category, respondent=data.respondent, place=data.place, catalog=bo.catalog, text=data.description)
     ticket = Ticket(
         number=_next_number(session, now),
         query_nonce=secrets.token_hex(16),
@@ -269,12 +269,12 @@ def create_ticket(bo: Backoffice, session: Session, data: TicketIn, viewer: View
     events = [
         Event(
             "submit", now, viewer.actor, viewer.role,
-            payload={"category": category, "urgent": data.urgent, "suggested_lead": r.lead, "suggested_co": list(r.co)},
+            payload={"category": category, "urgent": data.urgent, "suggested_lead": r.dispatch_lead, "suggested_co": list(r.dispatch_co)},
         )
     ]
     confident = data.category is not None and (data.category_confidence or 0) >= bo.catalog.auto_dispatch_min_confidence
     if confident:
-        events.append(Event("dispatch", now, "system", "system", reason="分类置信度达标，自动派单", payload={"lead": r.lead, "co": list(r.co)}))
+        events.append(Event("dispatch", now, "system", "system", reason="分类置信度达标，自动派单", payload={"lead": r.dispatch_lead, "co": list(r.dispatch_co)}))
     for seq, e in enumerate(events, start=1):
         _append(session, ticket, e, seq)
     life = _refresh(bo, session, ticket, events, now)
@@ -376,10 +376,10 @@ def _route_payload(bo: Backoffice, ticket: Ticket, life: Life, payload: dict) ->
     """Dispatch uses the suggested route unless the operator names bodies;
     named bodies must exist and must not be the accused (回避)."""
     if not payload.get("lead"):
-        r = route(life.category or ticket.category_code, ticket.respondent, ticket.place, bo.catalog)
-        payload["lead"] = r.lead
+        r = route(life.category or ticket.category_code, ticket.respondent, ticket.place, bo.catalog, ticket.description)
+        payload["lead"] = r.dispatch_lead
         if not payload.get("co"):
-            payload["co"] = list(r.co)
+            payload["co"] = list(r.dispatch_co)
     bodies = [payload["lead"], *(payload.get("co") or [])]
     for code in bodies:
         if code not in bo.catalog.departments:
@@ -411,7 +411,7 @@ def amend(bo: Backoffice, session: Session, number: str, viewer: Viewer, changes
         if field_name in changes:
             setattr(ticket, field_name, changes[field_name])
     if "respondent" in changes or "place" in changes:
-        r = route(life.category, ticket.respondent, ticket.place, bo.catalog)
+        r = route(life.category, ticket.respondent, ticket.place, bo.catalog, ticket.description)
         ticket.respondent_code, ticket.district_code = r.respondent_code, r.district_code
     session.add(ticket)
     return ticket, life

@@ -1,13 +1,15 @@
 """What a complaint is about, whom it accuses and who should handle it.
 
-One function for every place that needs it: the assistant (through the API),
-`hotline classify` and the operator console all call `understand`, so the
-category model and the body resolution are one source of truth.
+One function for every place that needs it: the assistant (through
+`POST /api/understand`), `hotline classify` and the operator console all call
+`understand`, so the category model and the body resolution are one source of
+truth.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .bodies import accused_body
 from .catalog import Catalog, default_catalog
 from .category_model import CategoryModel, Prediction, get_model
 from .routing import Route, route
@@ -34,11 +36,6 @@ class Understanding:
         }
 
 
-def accused_in(text: str, catalog: Catalog) -> str | None:
-    dept = catalog.find_department(text)
-    return dept.short if dept else None
-
-
 def understand(
     text: str,
     respondent: str | None = None,
@@ -51,5 +48,7 @@ def understand(
     and the respondent and place when the citizen already named them."""
     catalog = catalog or default_catalog()
     prediction = (model or get_model()).predict(text)
-    respondent = respondent or accused_in(text, catalog)
-    return Understanding(prediction, respondent, place, route(prediction.category, respondent, place, catalog))
+    if not respondent:
+        accused = accused_body(text, catalog)
+        respondent = accused.text if accused else None
+    return Understanding(prediction, respondent, place, route(prediction.category, respondent, place, catalog, text=text))

@@ -92,7 +92,7 @@ def ticket_context(bo: T.Backoffice, s: Session, number: str, viewer: T.Viewer) 
     life, _ = T.life_and_clocks(bo, T.events_of(s, ticket))
     messages = Q.transcript(s, ticket.conversation_id)
     links = link_sources(ticket.field_sources, Q.as_transcript(messages))
-    suggested = route(ticket.category_code, ticket.respondent, ticket.place, bo.catalog)
+    suggested = route(ticket.category_code, ticket.respondent, ticket.place, bo.catalog, ticket.description)
     allowed = allowed_actions(life, viewer)
     submitted = view["events"][0]["payload"] if view["events"] else {}
     return {
