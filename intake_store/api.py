@@ -261,16 +261,21 @@ class Action:
     to_payload: Callable[[BaseModel], dict]
 
 
+def _confirmed(d: BaseModel) -> dict:
+    """The accused body, when the person acting confirms it (see integrity.rules.confirmed_respondent)."""
+    return {"respondent_code": d.respondent_code} if d.respondent_code else {}
+
+
 ACTIONS = [
     Action("accept", "accept", "签收", S.OptionalReasonIn, lambda d: {}),
     Action("return", "return", "退单（签收前，须说明理由）", S.ReasonIn, lambda d: {}),
-    Action("verify", "verify", "核查结果（属实/部分属实/不属实）", S.VerifyIn, lambda d: {"result": d.result, "findings": d.findings}),
+    Action("verify", "verify", "核查结果（属实/部分属实/不属实）", S.VerifyIn, lambda d: {"result": d.result, "findings": d.findings, **_confirmed(d)}),
     Action("reply", "reply", "答复群众", S.ReplyIn, lambda d: {"text": d.text}),
     Action("extension", "extension_request", "申请延期（理由和新期限）", S.ExtensionIn, lambda d: {"new_due": d.new_due}),
     Action("pause", "pause", "等待群众补充材料（暂停计时）", S.ReasonIn, lambda d: {}),
     Action("resume", "resume", "材料已补充（恢复计时）", S.OptionalReasonIn, lambda d: {}),
-    Action("dispatch", "dispatch", "派单（默认按建议路由）", S.DispatchIn, lambda d: {"lead": d.lead, "co": d.co}),
-    Action("reroute", "reroute", "改派", S.RerouteIn, lambda d: {"lead": d.lead, "co": d.co}),
+    Action("dispatch", "dispatch", "派单（默认按建议路由）", S.DispatchIn, lambda d: {"lead": d.lead, "co": d.co, **_confirmed(d)}),
+    Action("reroute", "reroute", "改派", S.RerouteIn, lambda d: {"lead": d.lead, "co": d.co, **_confirmed(d)}),
     Action("extension/approve", "extension_approve", "批准延期", S.OptionalReasonIn, lambda d: {}),
     Action("extension/refuse", "extension_refuse", "不批准延期（须说明理由）", S.ReasonIn, lambda d: {}),
     Action("reject", "reject", "不予受理（须说明理由）", S.ReasonIn, lambda d: {}),

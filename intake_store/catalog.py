@@ -40,6 +40,7 @@ class ClockRule:
     starts: str = "dispatch"  # submit | dispatch | accept | reply
     urgent_hours: float | None = None
     complex_days: int | None = None
+    max_days: int | None = None  # the longest the clock may run, extensions included
 
 
 @dataclass(frozen=True)

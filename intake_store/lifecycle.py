@@ -114,6 +114,7 @@ class Life:
     co: tuple[str, ...] = ()
     submitted_at: datetime | None = None
     dispatched_at: datetime | None = None  # start of the current round (dispatch, reroute or reopen)
+    forwarded_at: datetime | None = None  # the first dispatch: when the hotline passed the complaint on
     returned_at: datetime | None = None
     accepted_at: datetime | None = None
     verified_at: datetime | None = None
@@ -162,7 +163,8 @@ class TransitionError(ValueError):
         self.code = code
 
 
-def check(life: Life, event: Event, *, max_extensions: int = 1, return_deadline: datetime | None = None) -> None:
+def check(life: Life, event: Event, *, max_extensions: int = 1, return_deadline: datetime | None = None,
+          latest_new_due: date | None = None) -> None:
     """Raise TransitionError, with a reason a person can act on, if `event` may not happen now."""
     if event.action not in RULES:
         raise TransitionError(f"未知的操作：{event.action}", "unknown_action")
@@ -195,6 +197,9 @@ def check(life: Life, event: Event, *, max_extensions: int = 1, return_deadline:
         new_due = p.get("new_due")
         if not isinstance(new_due, date) or new_due <= event.at.date():
             raise TransitionError("请填写晚于今天的新办理期限。", "invalid_new_due")
+        if latest_new_due and new_due > latest_new_due:
+            raise TransitionError(f"这类投诉的办理期限最长到{latest_new_due.year}年{latest_new_due.month}月{latest_new_due.day}日，"
+                                  "延期不能超过这一天。", "invalid_extension_beyond_limit")
     if event.action in ("extension_approve", "extension_refuse") and not life.pending_extension:
         raise TransitionError("没有待审批的延期申请。", "no_pending_extension")
     if event.action == "pause" and life.paused:
@@ -219,6 +224,7 @@ def apply(life: Life, event: Event) -> Life:
             lead=p["lead"],
             co=tuple(p.get("co") or ()),
             dispatched_at=at,
+            forwarded_at=life.forwarded_at or at,
             accepted_at=None,
             verified_at=None,
             verify_result=None,

@@ -86,6 +86,7 @@ class OptionalReasonIn(Strict):
 class VerifyIn(Strict):
     result: Literal["属实", "部分属实", "不属实"]
     findings: str = Field(min_length=1, max_length=TEXT_MAX)
+    respondent_code: str | None = Field(default=None, max_length=64)  # the department confirms the accused body
 
 
 class ReplyIn(Strict):
@@ -101,12 +102,14 @@ class DispatchIn(Strict):
     lead: str | None = Field(default=None, max_length=64)  # default: the suggested route
     co: list[str] | None = Field(default=None, max_length=10)
     reason: str | None = Field(default=None, max_length=2000)
+    respondent_code: str | None = Field(default=None, max_length=64)  # the operator confirms the accused body
 
 
 class RerouteIn(Strict):
     lead: str = Field(min_length=1, max_length=64)
     co: list[str] = Field(default_factory=list, max_length=10)
     reason: str = Field(min_length=1, max_length=2000)
+    respondent_code: str | None = Field(default=None, max_length=64)  # the operator confirms the accused body
 
 
 class MergeIn(Strict):

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from . import lifecycle
 from .catalog import Catalog
-from .clocks import Clock, compute_clocks, next_due, return_deadline
+from .clocks import Clock, compute_clocks, latest_new_due, next_due, return_deadline
 from .lifecycle import Event, Life, TransitionError
 from .models import (
     Assignment,
@@ -359,7 +359,8 @@ def act(
         # The citizen is told the new date and why (an extension must be explained).
         payload.update(new_due=life.pending_extension.new_due, request_reason=life.pending_extension.reason)
     event = Event(action, now, viewer.actor, viewer.role, reason=reason, payload=payload)
-    lifecycle.check(life, event, max_extensions=bo.catalog.max_extensions, return_deadline=return_deadline(clocks))
+    lifecycle.check(life, event, max_extensions=bo.catalog.max_extensions, return_deadline=return_deadline(clocks),
+                    latest_new_due=latest_new_due(life, bo.catalog, bo.calendar))
     events.append(event)
     _append(session, ticket, event, seq=len(events))
     life = _refresh(bo, session, ticket, events, now)

@@ -2,8 +2,10 @@
 from datetime import date, datetime, timedelta, timezone
 
 from intake_store.catalog import default_catalog
-from intake_store.clocks import compute_clocks, next_due
-from intake_store.lifecycle import Event, replay
+import pytest
+
+from intake_store.clocks import compute_clocks, latest_new_due, next_due
+from intake_store.lifecycle import Event, TransitionError, check, replay
 from intake_store.workcalendar import BEIJING, WorkCalendar, default_calendar
 
 CAT = default_catalog()
@@ -66,9 +68,60 @@ def test_arrears_owed_to_smes_counts_thirty_calendar_days_from_submission():
     assert c["reply"].due_at == eod(2026, 12, 16)
 
 
-def test_disclosure_seven_working_days():
+def test_disclosure_complaint_gets_the_ordinary_reply_clock_not_the_seven_day_publication_window():
+    # 000 三(五): "在作出行政决定的7个工作日内通过政府(管委)或部门网站向社会公开" — the time to
+    # publish a decision, i.e. what makes a body late; a complaint about it is answered like any other.
     c = clocks_for([submit(bj(2026, 11, 16), "disclosure"), dispatch(bj(2026, 11, 16), "gov_services")])
-    assert c["reply"].due_at == eod(2026, 11, 25)
+    assert c["reply"].due_at == eod(2026, 11, 23)
+
+
+def test_credit_objection_answer_clock_starts_at_submission_not_at_dispatch():
+    # 003 二(十): "自接到异议申请之日起十五个工作日内向相关主体做出书面答复"; 001 9 uses 10 working days.
+    c = clocks_for([submit(bj(2026, 11, 16), "credit_objection"), dispatch(bj(2026, 11, 18), "credit")])
+    assert c["reply"].started_at == bj(2026, 11, 16)
+    assert c["reply"].due_at == eod(2026, 11, 30)  # 10 working days from Monday the 16th
+
+
+def test_sme_arrears_must_be_forwarded_within_ten_working_days_of_submission():
+    # DOMAIN.md, Clocks (保障中小企业款项支付条例): "forward within 10 working days".
+    waiting = clocks_for([submit(bj(2026, 11, 16), "arrears")], now=bj(2026, 12, 1))
+    assert waiting["transfer"].due_at == eod(2026, 11, 30) and waiting["transfer"].overdue(bj(2026, 12, 1))
+    assert next_due(waiting).name == "transfer"  # the dispatcher is late, not a department
+    forwarded = clocks_for([submit(bj(2026, 11, 16), "arrears"), dispatch(bj(2026, 11, 27), "industry"),
+                            Event("reroute", bj(2026, 12, 2), role="operator", reason="改派", payload={"lead": "finance"})])
+    assert forwarded["transfer"].done_at == bj(2026, 11, 27) and not forwarded["transfer"].late
+    assert "transfer" not in clocks_for([submit(bj(2026, 11, 16)), dispatch(bj(2026, 11, 16))])
+
+
+def test_sme_arrears_reply_is_capped_at_ninety_days_even_with_an_extension():
+    # DOMAIN.md, Clocks: "written result within 30 calendar days, at most 90".
+    t = bj(2026, 11, 16)
+    base = [submit(t, "arrears"), dispatch(t, "industry"), Event("accept", t, role="department")]
+    limit = latest_new_due(replay(base), CAT, CAL)
+    assert limit == date(2027, 2, 14)  # 90 calendar days after 16 November
+    too_far = Event("extension_request", t, role="department", reason="需要协调", payload={"new_due": date(2027, 3, 1)})
+    with pytest.raises(TransitionError, match="最长到2027年2月14日"):
+        check(replay(base), too_far, latest_new_due=limit)
+    stored = base + [too_far, Event("extension_approve", t, role="operator")]  # e.g. approved before the cap existed
+    assert clocks_for(stored)["reply"].due_at == eod(2027, 2, 14)
+
+
+def test_a_pause_adds_calendar_days_to_a_calendar_day_limit():
+    # A pause from Friday to Monday is 3 calendar days but 1 working day; the 30-day limit counts calendar days.
+    t = bj(2026, 11, 16)
+    events = [submit(t, "arrears"), dispatch(t, "industry"), Event("accept", t, role="department"),
+              Event("pause", bj(2026, 11, 20), role="department", reason="补充合同"),
+              Event("resume", bj(2026, 11, 23), role="operator")]
+    assert clocks_for(events)["reply"].due_at == eod(2026, 12, 19)  # 16 December + 3
+
+
+def test_verification_is_never_due_after_the_reply():
+    # DOMAIN.md, Clocks: 核查 "never later than the 答复 due time (a reply needs the 核查 first)".
+    t = bj(2026, 11, 16)
+    events = [submit(t), dispatch(t), Event("accept", bj(2026, 11, 20), role="department")]
+    c = clocks_for(events)
+    assert c["reply"].due_at == eod(2026, 11, 23)
+    assert c["verify"].due_at == c["reply"].due_at  # not 27 November
 
 
 def test_verify_follow_up_and_done_clocks():

@@ -138,7 +138,8 @@ CASES = [
     ("court_judgment", "长甸镇政府", None, None, "court", {"credit", "local"}, set()),
     ("court_judgment", "奉新县人民政府", None, None, "court", {"credit"}, {"local"}),
     ("court_judgment", "芝罘区人民法院", None, None, "court", {"credit"}, set()),
-    ("court_judgment", "烟台市中级人民法院", None, None, "discipline", {"credit"}, {"court"}),
+    # 回避: the category's supervisor leads, and that is the 信用办 unless it is misconduct (DOMAIN.md).
+    ("court_judgment", "烟台市中级人民法院", None, None, "credit", set(), {"court"}),
     ("investment_promise", "灌云经济开发区管委会", None, None, "commerce", {"credit"}, {"local"}),
     ("investment_promise", "宝鸡高新汽车工业园发展有限公司", None, None, "commerce", {"credit", "sasac"}, set()),
     ("investment_promise", "招商局", None, None, "credit", set(), {"commerce"}),

@@ -22,6 +22,7 @@ from .accounts import PORTAL_ROLES
 from .pages import bo_of, form_of, redirect, render, signed_in
 from .review import allowed_actions, describe_event
 from .ticket_forms import FORM_ACTIONS, act_from_form, actions_for, posted_values
+from .views_operator import departments_by_level
 
 routes = web.RouteTableDef()
 INBOX_CLOCKS = ("accept", "verify", "reply")
@@ -107,6 +108,7 @@ async def _ticket_page(request: web.Request, *, errors: list[str] | None = None,
             "supervised": life.supervise_count,
             "history": [(e, describe_event(bo.catalog, e)) for e in view["events"]],
             "today": bo.now().astimezone(BEIJING).date(),
+            "departments": departments_by_level(bo),
         }
 
     ctx = await in_session(request, work, write=False)

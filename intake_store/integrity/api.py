@@ -72,6 +72,31 @@ class AttachIn(S.Strict):
     reason: str | None = Field(default=None, max_length=2000)
 
 
+class ExemptIn(S.Strict):
+    reason: str = Field(min_length=1, max_length=2000)  # 容错免责的理由（004 四(二)1 所列情形）
+
+
+class LightenIn(S.Strict):
+    self_correction: str = Field(min_length=1, max_length=2000)  # 主动挽回损失、消除不良影响的情况
+    severity: Literal["轻微", "一般", "严重"] | None = None  # 从轻：减轻后的失信程度
+    waive: bool = False  # 免于惩戒
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class MeasureIn(S.Strict):
+    kind: Literal["提醒", "警示", "约谈"]
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RectifyOrderIn(S.Strict):
+    due: date  # 整改期限
+    reason: str = Field(min_length=1, max_length=2000)  # 整改要求
+
+
+class RectifyReportIn(S.Strict):
+    report: str = Field(min_length=1, max_length=S.TEXT_MAX)  # 整改情况
+
+
 def _record_id(request: web.Request) -> int:
     raw = request.match_info["record_id"]
     if not raw.isdigit() or len(raw) > 12:
@@ -117,8 +142,9 @@ def _download(data: bytes, content_type: str, filename: str) -> web.Response:
 
 # ---------------------------------------------------------------- records
 
-RECORD_QUERY = (("body", "单位代码"), ("status", "active/withdrawn/repaired"), ("stage", "objection/correction/repair/attach"),
-                ("severity", "轻微/一般/严重"), ("overdue", "true/false：异议答复或更正已超期"),
+RECORD_QUERY = (("body", "单位代码"), ("status", "active/withdrawn/repaired/exempted/waived"),
+                ("stage", "objection/correction/repair/attach/rectify"),
+                ("severity", "轻微/一般/严重"), ("overdue", "true/false：异议答复、更正、公示或整改已超期"),
                 ("limit", "1-200"), ("offset", "从第几条开始"))
 
 
@@ -177,6 +203,15 @@ RECORD_ACTIONS = [
                  lambda d: {"rectification": d.rectification, "evidence": d.evidence}),
     RecordAction("repair/approve", "repair_approve", "批准信用修复", S.OptionalReasonIn, lambda d: {}),
     RecordAction("repair/refuse", "repair_refuse", "不批准信用修复（须说明理由）", S.ReasonIn, lambda d: {}),
+    RecordAction("exempt", "exempt", "容错免责：不列入政务失信记录（须说明理由）", ExemptIn, lambda d: {}),
+    RecordAction("lighten", "lighten", "主动纠错后从轻（降低失信程度）或免于惩戒", LightenIn,
+                 lambda d: {"self_correction": d.self_correction, "severity": d.severity, "waive": d.waive}),
+    RecordAction("measure", "measure", "提醒、警示或约谈被记录单位", MeasureIn, lambda d: {"kind": d.kind}),
+    RecordAction("rectify", "rectify_order", "责令限期整改（整改要求和期限）", RectifyOrderIn, lambda d: {"due": d.due}),
+    RecordAction("rectify/report", "rectify_report", "报送整改情况（被记录单位）", RectifyReportIn, lambda d: {"report": d.report}),
+    RecordAction("rectify/accept", "rectify_accept", "整改验收通过", S.OptionalReasonIn, lambda d: {}),
+    RecordAction("rectify/reject", "rectify_reject", "整改未通过（须说明理由）", S.ReasonIn, lambda d: {}),
+    RecordAction("publish", "publish", "公示记录", S.OptionalReasonIn, lambda d: {}),
 ]
 
 
@@ -204,6 +239,27 @@ def _record_handler(spec: RecordAction):
 for _spec in RECORD_ACTIONS:
     endpoint("POST", f"/api/integrity/records/{{record_id}}/{_spec.path}", _spec.summary,
              roles=tuple(rules.RECORD_ROLES[_spec.action]), body=_spec.body)(_record_handler(_spec))
+
+
+@endpoint("GET", "/api/public/integrity/records", "公示的政务失信记录（公开，不需登录；已隐去工单、核查情况和投诉人信息）",
+          query=(("limit", "1-200"), ("offset", "从第几条开始")))
+async def public_records(request: web.Request) -> web.Response:
+    bo = bo_of(request)
+    limit = _int_param(request.query.get("limit"), "limit", 50, 1, 200)
+    offset = _int_param(request.query.get("offset"), "offset", 0, 0, 10**9)
+    total, items = await in_session(request, lambda s: store.public_records(bo, s, limit, offset), write=False)
+    return json_ok({"total": total, "items": items})
+
+
+@endpoint("GET", "/api/integrity/export/records.json", "导出政务失信记录（交换格式见 docs/record-exchange.md），用于逐级归集",
+          roles=("supervisor",), query=(("since", "只导出此日期以后有变化的记录，如 2026-10-01"),))
+async def export_records(request: web.Request) -> web.Response:
+    require(request, "supervisor")
+    bo = bo_of(request)
+    since = _date_param(request.query.get("since"), "since")
+    doc = await in_session(request, lambda s: store.exchange_document(
+        bo, s, scorecards.day_start(since) if since else None), write=False)
+    return json_ok(doc)
 
 
 # ---------------------------------------------------------------- scorecards, warnings, dashboard

@@ -34,8 +34,10 @@ SCORECARD_COLUMNS = (
     ("overdue_open", "超期未办结工单", "int"),
     ("complaints", "被投诉工单", "int"),
     ("substantiated", "核查属实（含部分属实）", "int"),
+    ("repeats", "重复投诉（同一事项再次投诉）", "int"),
     ("records", "新增失信记录", "int"),
     ("repairs", "信用修复", "int"),
+    ("rectification_rate", "整改率", "rate"),
     ("counting_records", "计入评价的失信记录", "int"),
 )
 TICKET_COLUMNS = (

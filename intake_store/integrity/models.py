@@ -31,13 +31,17 @@ class IntegrityRecord(SQLModel, table=True):
     body_code: str | None = Field(default=None, foreign_key="department.code", max_length=64)  # null: to be attached
     body_name: str = Field(max_length=200)
     severity: str = Field(max_length=4)
-    status: str = Field(max_length=12, index=True)  # active | withdrawn | repaired
-    stage: str | None = Field(default=None, max_length=12)  # objection | correction | repair | attach
+    status: str = Field(max_length=12, index=True)  # active | withdrawn | repaired | exempted | waived
+    stage: str | None = Field(default=None, max_length=12)  # objection | correction | repair | attach | rectify
     counts_until: datetime | None = ts_column(nullable=True)
     repaired_at: datetime | None = ts_column(nullable=True)
     next_due_at: datetime | None = ts_column(nullable=True)
     next_due_clock: str | None = Field(default=None, max_length=12)
     updated_at: datetime = ts_column(nullable=False)
+    published_at: datetime | None = ts_column(nullable=True)
+    public: bool = Field(default=False, index=True)  # on the public list now (published, active, unrepaired)
+    rectify_due_at: datetime | None = ts_column(nullable=True)  # the latest 整改 deadline
+    rectified_at: datetime | None = ts_column(nullable=True)  # its acceptance
 
 
 class RecordEventRow(SQLModel, table=True):
@@ -69,6 +73,7 @@ class TicketFact(SQLModel, table=True):
         Index("ix_ticket_fact_accept_due", "accept_due_at"),
         Index("ix_ticket_fact_reply_due", "reply_due_at"),
         Index("ix_ticket_fact_lead_due", "lead_due_at"),
+        Index("ix_ticket_fact_repeat", "respondent_code", "created_at", "repeat_of"),
     )
     # A projection of the ticket: it goes when the ticket goes.
     ticket_id: int = Field(sa_column=Column(Integer, ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True))
@@ -77,6 +82,8 @@ class TicketFact(SQLModel, table=True):
     state: str = Field(max_length=20)
     lead_code: str | None = Field(default=None, max_length=64)
     respondent_code: str | None = Field(default=None, max_length=64)
+    respondent_confirmed: bool = False  # a person confirmed respondent_code (dispatch or 核查)
+    repeat_of: str | None = Field(default=None, max_length=20)  # 重复投诉: the earlier ticket about the same matter
     # The current round's 签收 and 答复 clocks (done: when the clock stopped).
     accept_due_at: datetime | None = ts_column(nullable=True)
     accept_done_at: datetime | None = ts_column(nullable=True)

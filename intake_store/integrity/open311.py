@@ -26,6 +26,7 @@ from ..lifecycle import TERMINAL, STATE_NAMES, TransitionError
 from ..models import Ticket
 from ..web import SETTINGS, VIEWER, ApiError, in_session
 from .api import endpoint
+from .models import IntegrityRecord
 
 BASE = "/open311/v2"
 MAX_RESULTS = 1000
@@ -171,10 +172,25 @@ def _xml_definition(body: dict) -> str:
 
 # ---------------------------------------------------------------- requests (tickets)
 
-def public_request(bo: T.Backoffice, t: Ticket) -> dict:
-    """A ticket as the public may see it: no personal data, no free text from the citizen."""
+def recorded_bodies(session, numbers: list[str]) -> dict[str, str]:
+    """ticket number -> the body of its 政务失信记录, for records a person has
+    confirmed (a body named, not withdrawn)."""
+    if not numbers:
+        return {}
+    rows = session.execute(select(IntegrityRecord.ticket_number, IntegrityRecord.body_name).where(
+        IntegrityRecord.ticket_number.in_(numbers), IntegrityRecord.body_code.is_not(None),
+        IntegrityRecord.status != "withdrawn"))
+    return dict(rows.all())
+
+
+def public_request(bo: T.Backoffice, t: Ticket, recorded_body: str | None = None) -> dict:
+    """A ticket as the public may see it: no personal data, no free text from the citizen.
+
+    The accused body is named only when the complaint was substantiated and a
+    person confirmed the body (a confirmed 政务失信记录): the documents publish
+    dishonesty records, not accusations (000 三(二) "依法依规逐步公开各级政府(管委)和
+    公务员政务失信记录")."""
     cat = bo.catalog.categories.get(t.category_code)
-    respondent = bo.catalog.departments.get(t.respondent_code or "")
     district = bo.catalog.departments.get(t.district_code or "")
     lead = bo.catalog.departments.get(t.lead_code or "")
     closed = t.state in TERMINAL
@@ -184,7 +200,7 @@ def public_request(bo: T.Backoffice, t: Ticket) -> dict:
         "status_notes": STATE_NAMES.get(t.state, t.state),
         "service_name": cat.name if cat else t.category_code,
         "service_code": t.category_code,
-        "description": f"{cat.name if cat else t.category_code}；被投诉单位：{respondent.name if respondent else '目录外单位（待核实）'}",
+        "description": (cat.name if cat else t.category_code) + (f"；经核查记入政务失信记录：{recorded_body}" if recorded_body else ""),
         "agency_responsible": lead.name if lead else None,
         "service_notice": None,
         "requested_datetime": t.created_at.isoformat(),
@@ -240,7 +256,12 @@ async def list_requests(request: web.Request) -> web.Response:
         elif statuses == {"closed"}:
             stmt = stmt.where(Ticket.state.in_(TERMINAL))
     stmt = stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(MAX_RESULTS)
-    rows = await in_session(request, lambda s: [public_request(bo, t) for t in s.execute(stmt).scalars()], write=False)
+    def work(s):
+        tickets = list(s.execute(stmt).scalars())
+        bodies = recorded_bodies(s, [t.number for t in tickets])
+        return [public_request(bo, t, bodies.get(t.number)) for t in tickets]
+
+    rows = await in_session(request, work, write=False)
     return _answer(fmt, "service_requests", "request", rows)
 
 
@@ -250,7 +271,11 @@ async def get_request(request: web.Request) -> web.Response:
     fmt = _format(request)
     bo = bo_of(request)
     number = request.match_info["service_request_id"]
-    row = await in_session(request, lambda s: public_request(bo, T.get_ticket(s, number)), write=False)
+    def work(s):
+        t = T.get_ticket(s, number)
+        return public_request(bo, t, recorded_bodies(s, [t.number]).get(t.number))
+
+    row = await in_session(request, work, write=False)
     return _answer(fmt, "service_requests", "request", [row])
 
 

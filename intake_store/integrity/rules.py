@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Any, Mapping
 import yaml
 
 from ..clocks import Clock
+from ..console.review import MatterKey, text_similarity
 from ..lifecycle import TransitionError
 from ..workcalendar import BEIJING, WorkCalendar
 
@@ -74,6 +75,13 @@ class IntegrityConfig:
     overdue_cap: float
     grades: tuple[Grade, ...]
     warning: WarningRule
+    # category -> why a substantiated complaint of it makes no record
+    no_record_categories: Mapping[str, str] = field(default_factory=dict)
+    # 重复投诉: an earlier complaint about the same matter within this many days,
+    # the same matter being the same body and the same amount, reference or (nearly) the same words
+    repeat_window_days: int = 365
+    repeat_min_similarity: float = 0.5
+    publication_days: int = 7  # working days from the body's confirmation to 公示
 
 
 WEIGHT_KEYS = ("accept", "reply", "satisfaction", "no_reopen")
@@ -133,9 +141,16 @@ def load_config(path: Path = CONFIG_PATH) -> IntegrityConfig:
         problems.append("warning: window_days and baseline_windows must be at least 1")
     if set(warning.thresholds) - set(WARNING_METRICS):
         problems.append(f"warning.thresholds: only {WARNING_METRICS}")
-    for key in ("objection_days", "correction_days"):
+    for key in ("objection_days", "correction_days", "publication_days"):
         if int(doc.get(key, 1)) < 1:
             problems.append(f"{key}: must be at least 1 working day")
+    records = doc.get("records") or {}
+    no_record = {str(k): str(v) for k, v in (records.get("not_for_categories") or {}).items()}
+    repeats = doc.get("repeats") or {}
+    repeat_window = int(repeats.get("window_days", 365))
+    repeat_similarity = float(repeats.get("min_similarity", 0.5))
+    if repeat_window < 1 or not 0 < repeat_similarity <= 1:
+        problems.append("repeats: window_days must be at least 1, min_similarity in (0, 1]")
     if problems:
         raise ValueError(f"{path} is inconsistent:\n" + "\n".join(problems))
     return IntegrityConfig(
@@ -151,12 +166,68 @@ def load_config(path: Path = CONFIG_PATH) -> IntegrityConfig:
         overdue_cap=float(score.get("overdue_cap", 0)),
         grades=grades,
         warning=warning,
+        no_record_categories=no_record,
+        repeat_window_days=repeat_window,
+        repeat_min_similarity=repeat_similarity,
+        publication_days=int(doc.get("publication_days", 7)),
     )
 
 
 @lru_cache(maxsize=1)
 def default_config() -> IntegrityConfig:
     return load_config()
+
+
+# ---------------------------------------------------------------- which complaints make a record, against whom
+
+def makes_record(config: IntegrityConfig, category: str | None, result: str | None) -> bool:
+    """A 核查 of 属实 / 部分属实 makes a 政务失信记录, except for the categories
+    integrity.yml names (an ordinary matter; an objection, where 属实 means an
+    existing record is wrong and is corrected, not a new dishonesty)."""
+    return result in SUBSTANTIATED and (category or "") not in config.no_record_categories
+
+
+# Ticket events in which a person says which catalog body the complaint accuses:
+# the operator when dispatching, the department in its 核查.
+CONFIRMING = {"dispatch": frozenset({"operator"}), "reroute": frozenset({"operator"}),
+              "verify": frozenset({"department"})}
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    body_code: str
+    actor: str
+    role: str
+    at: datetime
+
+
+def confirmed_respondent(events) -> Confirmation | None:
+    """The accused body as a person last confirmed it (None: nobody has).
+
+    A record names a body only once someone accountable has said which body it
+    is, never from automatic name matching: 002 一(二)4 "严格依法依规采集各级政府部门
+    和公务员政务失信记录"."""
+    for e in reversed(events):
+        code = e.payload.get("respondent_code")
+        if code and e.role in CONFIRMING.get(e.action, ()):
+            return Confirmation(code, e.actor, e.role, e.at)
+    return None
+
+
+def same_matter(a: MatterKey, b: MatterKey, config: IntegrityConfig) -> bool:
+    """重复投诉: the same body (as resolved or as named), and the same amount or
+    nearly the same words. Stricter than the console's merge candidates, which
+    only suggest: this counts against the body."""
+    def squash(x: str | None) -> str:
+        return "".join((x or "").split())
+
+    same_body = (a.respondent_code and a.respondent_code == b.respondent_code) or (
+        squash(a.respondent) and squash(a.respondent) == squash(b.respondent))
+    if not same_body:
+        return False
+    if a.amount_yuan is not None and b.amount_yuan is not None and Decimal(a.amount_yuan) == Decimal(b.amount_yuan):
+        return True
+    return text_similarity(a.description, b.description) >= config.repeat_min_similarity
 
 
 # ---------------------------------------------------------------- severity
@@ -187,6 +258,14 @@ RECORD_ROLES: dict[str, frozenset[str]] = {
     "repair_apply": frozenset({"department"}),
     "repair_approve": frozenset({"supervisor"}),
     "repair_refuse": frozenset({"supervisor"}),
+    "exempt": frozenset({"supervisor"}),
+    "lighten": frozenset({"supervisor"}),
+    "measure": frozenset({"supervisor"}),
+    "rectify_order": frozenset({"supervisor"}),
+    "rectify_report": frozenset({"department"}),
+    "rectify_accept": frozenset({"supervisor"}),
+    "rectify_reject": frozenset({"supervisor"}),
+    "publish": frozenset({"supervisor"}),
 }
 RECORD_ACTION_NAMES = {
     "record": "记入政务失信记录",
@@ -199,10 +278,25 @@ RECORD_ACTION_NAMES = {
     "repair_apply": "申请信用修复",
     "repair_approve": "批准信用修复",
     "repair_refuse": "不批准信用修复",
+    "exempt": "容错免责",
+    "lighten": "从轻或免于惩戒",
+    "measure": "提醒、警示或约谈",
+    "rectify_order": "责令限期整改",
+    "rectify_report": "报送整改情况",
+    "rectify_accept": "整改验收通过",
+    "rectify_reject": "整改未通过",
+    "publish": "公示",
 }
-NEEDS_REASON = frozenset({"object", "objection_uphold", "objection_reject", "correct", "repair_refuse"})
-STATUS_NAMES = {"active": "有效", "withdrawn": "已撤销", "repaired": "已修复"}
-STAGE_NAMES = {"objection": "异议处理中", "correction": "待更正", "repair": "修复审核中", "attach": "待认定单位"}
+NEEDS_REASON = frozenset({"object", "objection_uphold", "objection_reject", "correct", "repair_refuse", "exempt",
+                          "lighten", "measure", "rectify_order", "rectify_reject"})
+STATUS_NAMES = {"active": "有效", "withdrawn": "已撤销", "repaired": "已修复", "exempted": "容错免责", "waived": "免于惩戒"}
+STAGE_NAMES = {"objection": "异议处理中", "correction": "待更正", "repair": "修复审核中", "attach": "待认定单位",
+               "rectify": "整改中"}
+# 004 四(三)2: "对存在政务失信隐患的部门及人员，建立提醒、警示、约谈等处置机制".
+MEASURES = ("提醒", "警示", "约谈")
+# A record that no longer counts and is no longer public.
+CLOSED_TEXT = {"withdrawn": "已撤销", "exempted": "已容错免责", "waived": "已免于惩戒"}
+CLOSED_STATUSES = frozenset(CLOSED_TEXT)
 
 
 @dataclass(frozen=True)
@@ -239,6 +333,27 @@ class Repair:
 
 
 @dataclass(frozen=True)
+class Rectification:
+    """整改 ordered with a deadline, reported by the body, accepted or not by a supervisor."""
+
+    ordered_at: datetime
+    due: date
+    order: str
+    reported_at: datetime | None = None
+    report: str | None = None
+    accepted_at: datetime | None = None
+    rejections: int = 0
+
+
+@dataclass(frozen=True)
+class Measure:
+    kind: str  # 提醒 | 警示 | 约谈
+    at: datetime
+    reason: str
+    actor: str
+
+
+@dataclass(frozen=True)
 class RecordLife:
     """Everything a record's events say about it now."""
 
@@ -251,8 +366,14 @@ class RecordLife:
     findings: str | None = None
     severity: str | None = None
     withdrawn: bool = False
+    exempted_at: datetime | None = None  # 容错免责: no record, by a supervisor's decision
+    waived_at: datetime | None = None  # 免于惩戒 after self-correction
+    body_confirmed_at: datetime | None = None
+    published_at: datetime | None = None
     objections: tuple[Objection, ...] = ()
     repairs: tuple[Repair, ...] = ()
+    rectifications: tuple[Rectification, ...] = ()
+    measures: tuple[Measure, ...] = ()
 
     @property
     def needs_body(self) -> bool:
@@ -278,10 +399,35 @@ class RecordLife:
         return next((r.decided_at for r in self.repairs if r.decision == "approved"), None)
 
     @property
+    def pending_rectification(self) -> Rectification | None:
+        r = self.rectifications[-1] if self.rectifications else None
+        return r if r and r.accepted_at is None else None
+
+    @property
+    def rectified_at(self) -> datetime | None:
+        r = self.rectifications[-1] if self.rectifications else None
+        return r.accepted_at if r else None
+
+    @property
     def status(self) -> str:
         if self.withdrawn:
             return "withdrawn"
+        if self.exempted_at:
+            return "exempted"
+        if self.waived_at:
+            return "waived"
         return "repaired" if self.repaired_at else "active"
+
+    @property
+    def closed(self) -> bool:
+        """Withdrawn, exempted or waived: it no longer counts and nothing more is done on it."""
+        return self.status in CLOSED_STATUSES
+
+    @property
+    def public(self) -> bool:
+        """On the public list: published, and still an unrepaired, standing record.
+        A correction that withdraws it, an exemption, a waiver or a repair takes it off."""
+        return bool(self.published_at and self.status == "active")
 
     @property
     def stage(self) -> str | None:
@@ -292,8 +438,10 @@ class RecordLife:
             return "correction"
         if self.pending_repair:
             return "repair"
-        if self.needs_body and not self.withdrawn:
+        if self.needs_body and not self.closed:
             return "attach"
+        if self.pending_rectification and not self.closed:
+            return "rectify"
         return None
 
     @property
@@ -325,8 +473,8 @@ def check_record(life: RecordLife, event: RecordEvent) -> None:
         raise TransitionError("没有这条政务失信记录。", "invalid_state")
     if a in NEEDS_REASON and not (event.reason or "").strip():
         raise TransitionError(f"{name}必须填写理由。", "reason_required")
-    if a != "reverify" and life.withdrawn:
-        raise TransitionError("这条记录已撤销，不能再办理。", "invalid_state")
+    if a != "reverify" and life.closed:
+        raise TransitionError(f"这条记录{CLOSED_TEXT[life.status]}，不能再办理。", "invalid_state")
     if a == "attach":
         if not life.needs_body:
             raise TransitionError(f"这条记录已认定为{life.body_name}，如认定有误请走异议程序。", "invalid_state")
@@ -366,6 +514,42 @@ def check_record(life: RecordLife, event: RecordEvent) -> None:
             raise TransitionError("请提供整改证明材料。", "evidence_required")
     if a in ("repair_approve", "repair_refuse") and not life.pending_repair:
         raise TransitionError("没有待审核的修复申请。", "no_pending_repair")
+    if a in ("exempt", "lighten", "publish", "measure", "rectify_order") and life.needs_body:
+        raise TransitionError("记录尚未认定到具体单位，请先认定单位。", "invalid_state")
+    if a in ("exempt", "lighten") and life.repaired_at:
+        raise TransitionError("这条记录已经修复。", "already_repaired")
+    if a == "lighten":
+        if not str(p.get("self_correction") or "").strip():
+            raise TransitionError("请写明被记录单位主动挽回损失、消除不良影响或阻止危害结果的情况。", "self_correction_required")
+        if not p.get("waive"):
+            if p.get("severity") not in SEVERITIES:
+                raise TransitionError("请选择减轻后的失信程度，或选择免于惩戒。", "invalid_severity")
+            if SEVERITIES.index(p["severity"]) >= SEVERITIES.index(life.severity):
+                raise TransitionError(f"从轻须低于现在的失信程度“{life.severity}”。", "invalid_severity")
+    if a == "measure" and p.get("kind") not in MEASURES:
+        raise TransitionError("处置方式须为“提醒”“警示”或“约谈”之一。", "invalid_measure")
+    if a == "rectify_order":
+        if life.pending_rectification:
+            raise TransitionError("已有一项整改正在进行。", "rectification_pending")
+        due = p.get("due")
+        if not isinstance(due, date) or due <= event.at.astimezone(BEIJING).date():
+            raise TransitionError("请填写晚于今天的整改期限。", "invalid_due")
+    if a == "rectify_report":
+        if not life.pending_rectification:
+            raise TransitionError("没有待报送的整改。", "no_pending_rectification")
+        if not str(p.get("report") or "").strip():
+            raise TransitionError("请填写整改情况。", "report_required")
+    if a in ("rectify_accept", "rectify_reject"):
+        r = life.pending_rectification
+        if not r or r.reported_at is None:
+            raise TransitionError("被记录单位尚未报送整改情况。", "no_rectification_report")
+    if a == "publish":
+        if life.published_at:
+            raise TransitionError("这条记录已经公示。", "already_published")
+        if life.status != "active":
+            raise TransitionError("只有有效且未修复的记录可以公示。", "invalid_state")
+        if life.pending_objection or life.correction_pending:
+            raise TransitionError("异议处理完毕后再公示。", "objection_pending")
 
 
 def apply_record(life: RecordLife, event: RecordEvent) -> RecordLife:
@@ -375,17 +559,21 @@ def apply_record(life: RecordLife, event: RecordEvent) -> RecordLife:
         return RecordLife(
             ticket_number=p.get("ticket_number"), category=p.get("category"), recorded_at=at,
             body_code=p.get("body_code"), body_name=p.get("body_name"), verify_result=p.get("result"),
-            findings=p.get("findings"), severity=p.get("severity"),
+            findings=p.get("findings"), severity=p.get("severity"), body_confirmed_at=at if p.get("body_code") else None,
         )
     if a == "reverify":
         # A later verification is kept in the history; when it also finds the
         # complaint substantiated its findings are the current ones. A later
         # 不属实 does not erase the record by itself: the body may object.
+        if life.needs_body and p.get("body_code"):
+            # The department confirmed the accused body in this 核查.
+            life = replace(life, body_code=p["body_code"], body_name=p.get("body_name") or p["body_code"],
+                           body_confirmed_at=at)
         if p.get("result") in SUBSTANTIATED:
             return replace(life, verify_result=p["result"], findings=p.get("findings") or life.findings)
         return life
     if a == "attach":
-        return replace(life, body_code=p["body_code"], body_name=p.get("body_name") or p["body_code"])
+        return replace(life, body_code=p["body_code"], body_name=p.get("body_name") or p["body_code"], body_confirmed_at=at)
     if a == "object":
         o = Objection(filed_at=at, reason=event.reason or "", evidence=p.get("evidence"), actor=event.actor)
         return replace(life, objections=life.objections + (o,))
@@ -409,6 +597,26 @@ def apply_record(life: RecordLife, event: RecordEvent) -> RecordLife:
         decided = replace(life.repairs[-1], decision="approved" if a == "repair_approve" else "refused",
                           decided_at=at, answer=event.reason)
         return replace(life, repairs=life.repairs[:-1] + (decided,))
+    if a == "exempt":
+        return replace(life, exempted_at=at)
+    if a == "lighten":
+        return replace(life, waived_at=at) if p.get("waive") else replace(life, severity=p["severity"])
+    if a == "measure":
+        return replace(life, measures=life.measures + (Measure(p["kind"], at, event.reason or "", event.actor),))
+    if a == "rectify_order":
+        due = p["due"] if isinstance(p["due"], date) else date.fromisoformat(p["due"])
+        return replace(life, rectifications=life.rectifications + (Rectification(at, due, event.reason or ""),))
+    if a in ("rectify_report", "rectify_accept", "rectify_reject"):
+        r = life.rectifications[-1]
+        if a == "rectify_report":
+            r = replace(r, reported_at=at, report=p["report"])
+        elif a == "rectify_accept":
+            r = replace(r, accepted_at=at)
+        else:  # not good enough: the body reports again before the same deadline
+            r = replace(r, reported_at=None, report=None, rejections=r.rejections + 1)
+        return replace(life, rectifications=life.rectifications[:-1] + (r,))
+    if a == "publish":
+        return replace(life, published_at=at)
     raise TransitionError(f"未知的操作：{a}", "unknown_action")
 
 
@@ -429,14 +637,37 @@ def correction_clock(o: Objection, config: IntegrityConfig, cal: WorkCalendar) -
     return Clock("correction", "更正", o.decided_at, cal.add_working_days(o.decided_at, config.correction_days), o.corrected_at)
 
 
+def publication_clock(life: RecordLife, config: IntegrityConfig, cal: WorkCalendar) -> Clock | None:
+    """公示: from the moment a person confirmed the body, within `publication_days`
+    working days (a local choice: by analogy with 双公示's 7 working days, 000 三(五));
+    stopped when published, or when the record no longer stands."""
+    if life.body_confirmed_at is None:
+        return None
+    start = life.body_confirmed_at
+    done = life.published_at
+    if done is None and life.status != "active":
+        done = life.exempted_at or life.waived_at or life.repaired_at or start  # nothing to publish any more
+    return Clock("publication", "公示", start, cal.add_working_days(start, config.publication_days), done)
+
+
+def rectification_clock(r: Rectification, cal: WorkCalendar) -> Clock:
+    return Clock("rectify", "整改", r.ordered_at, cal.end_of_day(r.due), r.accepted_at)
+
+
 def record_clocks(life: RecordLife, config: IntegrityConfig, cal: WorkCalendar) -> dict[str, Clock]:
-    """The latest objection's answer clock and, once it is upheld, its correction clock."""
-    if not life.objections:
-        return {}
-    o = life.objections[-1]
-    clocks = {"objection": objection_clock(o, config, cal)}
-    if o.decision == "upheld":
-        clocks["correction"] = correction_clock(o, config, cal)
+    """The latest objection's answer clock and, once it is upheld, its correction
+    clock; the publication clock; the latest 整改's deadline."""
+    clocks = {}
+    if life.objections:
+        o = life.objections[-1]
+        clocks["objection"] = objection_clock(o, config, cal)
+        if o.decision == "upheld":
+            clocks["correction"] = correction_clock(o, config, cal)
+    publication = publication_clock(life, config, cal)
+    if publication and not life.withdrawn:
+        clocks["publication"] = publication
+    if life.rectifications and not life.closed:
+        clocks["rectify"] = rectification_clock(life.rectifications[-1], cal)
     return clocks
 
 
@@ -458,7 +689,7 @@ def counts_until(life: RecordLife, config: IntegrityConfig) -> datetime | None:
     """
     if life.recorded_at is None:
         return None
-    if life.withdrawn:
+    if life.closed:
         return life.recorded_at
     shortest, longest = config.publication_months[life.severity]
     end = add_months(life.recorded_at, longest)
@@ -489,8 +720,11 @@ class Figures:
     overdue_open: int = 0  # open tickets led by the body past a deadline now
     complaints: int = 0  # tickets naming the body as respondent, received in the period
     substantiated: int = 0  # of those, verified 属实 / 部分属实
+    repeats: int = 0  # of those, complaints about a matter already complained about (重复投诉)
     records: int = 0  # dishonesty records made in the period
     repairs: int = 0  # repairs approved in the period
+    rectify_due: int = 0  # 整改 whose deadline falls in the period
+    rectified: int = 0  # of those, accepted (整改率 = rectified / rectify_due; 004 四(三)3 "确保政府失信整改率达100%")
     counting: Mapping[str, int] = field(default_factory=dict)  # severity -> records counting at the period's end
 
     @property
@@ -514,6 +748,8 @@ def rates(f: Figures, config: IntegrityConfig) -> dict[str, float | None]:
         "satisfied_rate": _ratio(f.satisfaction.get("非常满意", 0) + f.satisfaction.get("满意", 0), f.rated),
         "reopen_rate": _ratio(f.reopened, f.received),
         "substantiated_rate": _ratio(f.substantiated, f.complaints),
+        "repeat_rate": _ratio(f.repeats, f.complaints),
+        "rectification_rate": _ratio(f.rectified, f.rectify_due),
     }
 
 

@@ -28,7 +28,7 @@ R = IntegrityRecord.__table__.c
 
 COUNTERS = ("received", "accept_due", "accept_on_time", "reply_due", "reply_on_time",
             "sat_very", "sat_ok", "sat_fair", "sat_bad", "reopened", "overdue_open",
-            "complaints", "substantiated", "records", "repairs", "count_light", "count_general", "count_serious")
+            "complaints", "substantiated", "repeats", "records", "repairs", "rectify_due", "rectified", "count_light", "count_general", "count_serious")
 SAT_COLUMNS = dict(zip(rules.SATISFACTION_LEVELS, ("sat_very", "sat_ok", "sat_fair", "sat_bad")))
 COUNT_COLUMNS = dict(zip(rules.SEVERITIES, ("count_light", "count_general", "count_serious")))
 
@@ -76,14 +76,18 @@ def figures(session: Session, start: datetime, end: datetime, now: datetime,
                                                           F.lead_code.is_not(None))
     accused = _row(
         F.respondent_code, complaints=ONE, substantiated=_flag(F.verify_result.in_(rules.SUBSTANTIATED)),
+        repeats=_flag(F.repeat_of.is_not(None)),
     ).where(received, F.respondent_code.is_not(None))
     recorded = _row(
         R.body_code,
         records=_flag(_between(R.recorded_at, start, end)),
         repairs=_flag(_between(R.repaired_at, start, end)),
+        rectify_due=_flag(_between(R.rectify_due_at, start, end)),
+        rectified=_flag(and_(_between(R.rectify_due_at, start, end), R.rectified_at.is_not(None))),
         **{col: _flag(and_(counting, R.severity == s)) for s, col in COUNT_COLUMNS.items()},
     ).where(R.body_code.is_not(None),
-            or_(_between(R.recorded_at, start, end), _between(R.repaired_at, start, end), counting))
+            or_(_between(R.recorded_at, start, end), _between(R.repaired_at, start, end),
+                _between(R.rectify_due_at, start, end), counting))
     rows = union_all(handled, overdue, accused, recorded).subquery()
     stmt = select(rows.c.body, *[func.sum(rows.c[c]).label(c) for c in COUNTERS]).group_by(rows.c.body)
     if bodies is not None:
@@ -97,8 +101,8 @@ def figures(session: Session, start: datetime, end: datetime, now: datetime,
             reply_due=n["reply_due"], reply_on_time=n["reply_on_time"],
             satisfaction={level: n[col] for level, col in SAT_COLUMNS.items()},
             reopened=n["reopened"], overdue_open=n["overdue_open"],
-            complaints=n["complaints"], substantiated=n["substantiated"],
-            records=n["records"], repairs=n["repairs"],
+            complaints=n["complaints"], substantiated=n["substantiated"], repeats=n["repeats"],
+            records=n["records"], repairs=n["repairs"], rectify_due=n["rectify_due"], rectified=n["rectified"],
             counting={s: n[col] for s, col in COUNT_COLUMNS.items()},
         )
     return out

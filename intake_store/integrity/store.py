@@ -9,18 +9,19 @@ recompute the derived columns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
 from ..clocks import Clock, compute_clocks, next_due
+from ..console.review import MatterKey
 from ..jobs.runner import PORTAL
 from ..lifecycle import Event, Life, TransitionError, replay
 from ..models import Ticket
 from ..outbox import notify
 from ..tickets import Backoffice, NotFound, Viewer, events_of
-from ..workcalendar import format_due
+from ..workcalendar import BEIJING, format_due
 from . import rules
 from .models import IntegrityRecord, RecordEventRow, TicketFact
 from .rules import IntegrityConfig, RecordEvent, RecordLife
@@ -38,12 +39,32 @@ class RecordNotFound(NotFound):
 
 def on_ticket_event(bo: Backoffice, session: Session, ticket: Ticket, event: Event, life: Life) -> None:
     """After every ticket event, in its transaction: the scorecard row; after a 核查, the record."""
-    save_fact(bo, session, ticket, event, life)
+    check_confirmation(bo, event, life)
+    fact = save_fact(bo, session, ticket, event, life)
+    if event.action == "submit":
+        fact.repeat_of = earlier_same_matter(session, ticket, rules.default_config())
+    elif event.action == "merge":
+        fact.repeat_of = event.payload.get("into")  # an operator found it is the same matter
     if event.action == "verify":
         record_verification(bo, session, ticket, event, life, rules.default_config())
 
 
-def save_fact(bo: Backoffice, session: Session, ticket: Ticket, event: Event, life: Life) -> None:
+def check_confirmation(bo: Backoffice, event: Event, life: Life) -> None:
+    """A body confirmed as the accused (`respondent_code` in a dispatch or 核查)
+    must be a catalog body, named by someone who may confirm it. Raising here
+    undoes the event: the listener runs in its transaction."""
+    code = event.payload.get("respondent_code")
+    if not code:
+        return
+    if event.role not in rules.CONFIRMING.get(event.action, ()):
+        raise TransitionError("被投诉单位只能由派单员在派单时、或承办单位在核查时确认。", "forbidden")
+    if code not in bo.catalog.departments:
+        raise TransitionError(f"未知的单位代码：{code}", "unknown_department")
+    if event.action in ("dispatch", "reroute") and code == life.lead:
+        raise TransitionError("回避：不能把工单派给被投诉单位本身主办。", "conflict_of_interest")
+
+
+def save_fact(bo: Backoffice, session: Session, ticket: Ticket, event: Event, life: Life) -> TicketFact:
     """The ticket's scorecard row, from its life and clocks after this event."""
     clocks = compute_clocks(life, bo.catalog, bo.calendar, event.at)
     accept, reply = clocks.get("accept"), clocks.get("reply")
@@ -51,13 +72,16 @@ def save_fact(bo: Backoffice, session: Session, ticket: Ticket, event: Event, li
         reply = None  # not dispatched: no body answers for it yet
     lead_clocks = {name: c for name, c in clocks.items() if name in LEAD_CLOCKS}
     due = next_due(lead_clocks) if life.is_open else None
-    respondent_code = ticket.respondent_code
-    if event.action == "amend" and "respondent" in event.payload:
+    fact = session.get(TicketFact, ticket.id) or TicketFact(ticket_id=ticket.id, created_at=ticket.created_at,
+                                                              category_code=ticket.category_code, state=life.state,
+                                                              respondent_code=ticket.respondent_code)
+    respondent_code = fact.respondent_code
+    if event.payload.get("respondent_code") and event.role in rules.CONFIRMING.get(event.action, ()):
+        respondent_code, fact.respondent_confirmed = event.payload["respondent_code"], True
+    elif event.action == "amend" and "respondent" in event.payload and not fact.respondent_confirmed:
         # `tickets.amend` updates the ticket's respondent after the event.
         found = bo.catalog.find_department(event.payload["respondent"])
         respondent_code = found.code if found else None
-    fact = session.get(TicketFact, ticket.id) or TicketFact(ticket_id=ticket.id, created_at=ticket.created_at,
-                                                              category_code=ticket.category_code, state=life.state)
     fact.category_code = life.category or ticket.category_code
     fact.state = life.state
     fact.lead_code = life.lead
@@ -72,6 +96,33 @@ def save_fact(bo: Backoffice, session: Session, ticket: Ticket, event: Event, li
     fact.satisfaction = life.satisfaction
     fact.reopen_count = life.reopen_count
     session.add(fact)
+    return fact
+
+
+def earlier_same_matter(session: Session, ticket: Ticket, config: IntegrityConfig) -> str | None:
+    """重复投诉: the latest earlier complaint (open or not) about the same matter
+    within the window (`rules.same_matter`), so a matter complained about again
+    after it was closed counts against the body. None for a first complaint."""
+    near = []
+    if ticket.respondent_code:
+        near.append(Ticket.respondent_code == ticket.respondent_code)
+    if ticket.respondent:
+        near.append(Ticket.respondent == ticket.respondent)
+    if not near:
+        return None
+    since = ticket.created_at - timedelta(days=config.repeat_window_days)
+    rows = session.exec(
+        select(Ticket).where(Ticket.created_at >= since, or_(*near),
+                             or_(Ticket.created_at < ticket.created_at,
+                                 and_(Ticket.created_at == ticket.created_at, Ticket.id < ticket.id)))
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(300)
+    ).scalars().all()
+    me = _matter(ticket)
+    return next((t.number for t in rows if rules.same_matter(me, _matter(t), config)), None)
+
+
+def _matter(t: Ticket) -> MatterKey:
+    return MatterKey(t.respondent_code, t.respondent, t.amount_yuan, t.description)
 
 
 def backfill_facts(bo: Backoffice, session: Session, limit: int = 1000) -> int:
@@ -83,7 +134,12 @@ def backfill_facts(bo: Backoffice, session: Session, limit: int = 1000) -> int:
     ).scalars().all()
     for ticket in tickets:
         events = events_of(session, ticket)
-        save_fact(bo, session, ticket, events[-1], replay(events))
+        life = replay(events)
+        fact = save_fact(bo, session, ticket, events[-1], life)
+        who = rules.confirmed_respondent(events)
+        if who:
+            fact.respondent_code, fact.respondent_confirmed = who.body_code, True
+        fact.repeat_of = life.merged_into or earlier_same_matter(session, ticket, rules.default_config())
     return len(tickets)
 
 
@@ -92,17 +148,23 @@ def record_verification(bo: Backoffice, session: Session, ticket: Ticket, event:
     """A substantiated 核查 makes the record; a later 核查 of the same ticket is added to its history."""
     result, findings = event.payload.get("result"), event.payload.get("findings")
     existing = session.exec(select(IntegrityRecord).where(IntegrityRecord.ticket_number == ticket.number)).scalars().first()
+    confirmed = event.payload.get("respondent_code") or None
     if existing:
+        attach = {"body_code": confirmed, "body_name": bo.catalog.name_of(confirmed)} if confirmed and existing.body_code is None else {}
         _append_and_refresh(bo, session, existing, RecordEvent(
             "reverify", event.at, event.actor, "system", reason=f"工单{ticket.number}再次核查：{result}",
-            payload={"result": result, "findings": findings}), config)
+            payload={"result": result, "findings": findings, **attach}), config)
+        if attach:
+            _tell_recorded(bo, session, existing, result, config, event.at)
         return existing
-    if result not in rules.SUBSTANTIATED:
+    if not rules.makes_record(config, life.category, result):
         return None
-    # The body at fault is the respondent. The lead body only handled the
-    # complaint, so an unknown respondent is kept as named and left for a
-    # supervisor to attach to a body.
-    code = ticket.respondent_code
+    # The body at fault is the accused (the respondent), not the lead, which only
+    # handled the complaint; and only as a person confirmed it (the department in
+    # this 核查, or the operator at dispatch). Until then the record keeps the name
+    # the citizen gave and waits for a supervisor to attach it to a body.
+    who = rules.confirmed_respondent(events_of(session, ticket))
+    code = who.body_code if who else None
     body_name = bo.catalog.name_of(code) if code else (ticket.respondent or NO_RESPONDENT)
     severity = rules.default_severity(config, life.category, result, ticket.amount_yuan, life.urgent)
     record = IntegrityRecord(
@@ -115,20 +177,37 @@ def record_verification(bo: Backoffice, session: Session, ticket: Ticket, event:
     first = RecordEvent("record", event.at, event.actor, "system", reason=f"工单{ticket.number}核查结果为{result}", payload={
         "ticket_number": ticket.number, "category": record.category_code, "body_code": code, "body_name": body_name,
         "result": result, "findings": findings, "severity": severity,
+        "confirmed_by": who.actor if who else None,
+        "suggested_body_code": None if code else ticket.respondent_code,
     })
     rules.check_record(RecordLife(), first)
     _append_and_refresh(bo, session, record, first, config, events=[])
     if code:
-        _tell_recorded(session, record, result, config, event.at)
+        _tell_recorded(bo, session, record, result, config, event.at)
     return record
 
 
-def _tell_recorded(session: Session, record: IntegrityRecord, result: str, config: IntegrityConfig,
+def _tell_recorded(bo: Backoffice, session: Session, record: IntegrityRecord, result: str, config: IntegrityConfig,
                    now: datetime) -> None:
     _tell_body(session, record, "created", now,
                f"{record.body_name}：工单{record.ticket_number}经核查{result}，已记入政务失信记录（记录{record.id}，"
                f"失信程度：{record.severity}）。如认为记录有误，可在系统中提出异议，将在{config.objection_days}个工作日内答复；"
                "整改完成后可申请信用修复。")
+    above = superior_of(bo, record.body_code)
+    if above:
+        # 001 3: "机关事业单位失信信息，通报上级主管部门和审计部门"; 000 三(三) "上级政府(管委)应给予公开通报批评".
+        notify(session, key=f"record:{record.id}:superior", kind="record_superior", recipient_kind="supervisor",
+               recipient=above, channel=PORTAL, now=now,
+               body=f"【通报】{record.body_name}因工单{record.ticket_number}经核查{result}，已记入政务失信记录"
+                    f"（记录{record.id}，失信程度：{record.severity}），特此通报。")
+
+
+def superior_of(bo: Backoffice, body: str | None) -> str | None:
+    """The body's superior (上级主管部门): its parent, else its supervising body; never itself."""
+    dept = bo.catalog.departments.get(body or "")
+    if dept is None:
+        return None
+    return next((c for c in (dept.parent, dept.supervisor) if c and c != dept.code and c in bo.catalog.departments), None)
 
 
 # ---------------------------------------------------------------- record events
@@ -144,14 +223,19 @@ def _append_and_refresh(bo: Backoffice, session: Session, record: IntegrityRecor
                         config: IntegrityConfig, events: list[RecordEvent] | None = None) -> RecordLife:
     events = record_events(session, record) if events is None else events
     events.append(event)
+    stored = {k: v.isoformat() if isinstance(v, date) else v for k, v in event.payload.items()}
     session.add(RecordEventRow(record_id=record.id, seq=len(events), at=event.at, actor=event.actor, role=event.role,
-                               action=event.action, reason=event.reason, payload=event.payload))
+                               action=event.action, reason=event.reason, payload=stored))
     life = rules.replay_record(events)
     record.body_code, record.body_name = life.body_code, life.body_name
     record.severity = life.severity
     record.status, record.stage = life.status, life.stage
     record.counts_until = rules.counts_until(life, config)
     record.repaired_at = life.repaired_at
+    record.published_at, record.public = life.published_at, life.public
+    last = life.rectifications[-1] if life.rectifications else None
+    record.rectify_due_at = bo.calendar.end_of_day(last.due) if last else None
+    record.rectified_at = last.accepted_at if last else None
     due = next_due(rules.record_clocks(life, config, bo.calendar))
     record.next_due_at, record.next_due_clock = (due.due_at, due.name) if due else (None, None)
     record.updated_at = event.at
@@ -177,6 +261,13 @@ DECISIONS_TOLD = {
     "correct": "记录{id}已更正：{what}。",
     "repair_approve": "您单位记录{id}的信用修复申请已批准，记录标注为“已修复”，{until}后不再计入本单位诚信评价。",
     "repair_refuse": "您单位记录{id}的信用修复申请未获批准。理由：{reason}",
+    "exempt": "您单位记录{id}经认定符合容错免责情形，不列入政务失信记录。理由：{reason}",
+    "lighten": "您单位记录{id}因主动纠错，{what}。理由：{reason}",
+    "measure": "【{kind}】关于记录{id}：{reason}",
+    "rectify_order": "请您单位就记录{id}于{due}前完成整改，并在系统中报送整改情况。整改要求：{reason}",
+    "rectify_accept": "您单位记录{id}的整改情况已验收通过。",
+    "rectify_reject": "您单位记录{id}的整改情况未通过：{reason}。请在整改期限前重新报送。",
+    "publish": "您单位记录{id}已按规定公示。",
 }
 
 
@@ -197,12 +288,14 @@ def record_act(bo: Backoffice, session: Session, record_id: int, action: str, vi
     rules.check_record(life, event)
     life = _append_and_refresh(bo, session, record, event, config, events=events)
     if action == "attach":
-        _tell_recorded(session, record, life.verify_result, config, event.at)
+        _tell_recorded(bo, session, record, life.verify_result, config, event.at)
     template = DECISIONS_TOLD.get(action)
     if template and record.body_code:
         until = record.counts_until
+        due = payload.get("due")
         text = template.format(id=record.id, days=config.correction_days, reason=reason or "",
-                               what=_correction_text(payload), until=_date_text(until))
+                               what=_correction_text(payload), until=_date_text(until), kind=payload.get("kind", ""),
+                               due=f"{due.year}年{due.month}月{due.day}日" if hasattr(due, "year") else "")
         _tell_body(session, record, f"{action}:{len(events)}", event.at, text)
     return record, life
 
@@ -210,12 +303,19 @@ def record_act(bo: Backoffice, session: Session, record_id: int, action: str, vi
 def _correction_text(p: dict) -> str:
     if p.get("withdraw"):
         return "撤销，不再计入本单位诚信评价"
+    if p.get("waive"):
+        return "免于惩戒，不再计入本单位诚信评价"
     parts = []
     if p.get("severity"):
         parts.append(f"失信程度改为“{p['severity']}”")
     if p.get("findings"):
         parts.append("核查情况已修改")
     return "，".join(parts)
+
+
+def _day(dt: datetime) -> str:
+    d = dt.astimezone(BEIJING).date()
+    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def _date_text(dt: datetime | None) -> str:
@@ -299,6 +399,15 @@ def record_view(bo: Backoffice, session: Session, record: IntegrityRecord, confi
         "clocks": {name: _clock_view(c, now) for name, c in rules.record_clocks(life, config, bo.calendar).items()},
         "objections": [_objection_view(o, config, bo, now) for o in life.objections],
         "repairs": [_repair_view(r) for r in life.repairs],
+        "published_at": life.published_at.isoformat() if life.published_at else None,
+        "public": life.public,
+        "measures": [{"kind": m.kind, "at": m.at.isoformat(), "reason": m.reason, "by": m.actor} for m in life.measures],
+        "rectifications": [{
+            "ordered_at": r.ordered_at.isoformat(), "due": r.due.isoformat(), "order": r.order,
+            "reported_at": r.reported_at.isoformat() if r.reported_at else None, "report": r.report,
+            "accepted_at": r.accepted_at.isoformat() if r.accepted_at else None, "rejections": r.rejections,
+            "clock": _clock_view(rules.rectification_clock(r, bo.calendar), now),
+        } for r in life.rectifications],
         "events": [{
             "action": e.action, "action_name": rules.RECORD_ACTION_NAMES.get(e.action, e.action),
             "at": e.at.isoformat(), "actor": e.actor, "role": e.role, "reason": e.reason, "payload": e.payload,
@@ -333,3 +442,57 @@ def _repair_view(r: rules.Repair) -> dict:
         "decision": r.decision, "decision_name": {"approved": "已批准", "refused": "未批准"}.get(r.decision or "", "待审核"),
         "decided_at": r.decided_at.isoformat() if r.decided_at else None, "answer": r.answer,
     }
+
+
+# ---------------------------------------------------------------- publication and exchange
+
+def public_records(bo: Backoffice, session: Session, limit: int = 200, offset: int = 0) -> tuple[int, list[dict]]:
+    """The public list (公示): published records still standing, redacted — the
+    body, what kind of dishonesty, how serious, when; never the ticket, the
+    findings or anything about the complainant (002 二(三)1 "需对外公示的应严格按规范隐藏部分信息")."""
+    stmt = select(IntegrityRecord).where(IntegrityRecord.public.is_(True))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = session.exec(stmt.order_by(IntegrityRecord.published_at.desc(), IntegrityRecord.id.desc())
+                        .limit(limit).offset(offset)).scalars().all()
+    items = []
+    for r in rows:
+        category = bo.catalog.categories.get(r.category_code)
+        items.append({
+            "id": r.id, "body_name": r.body_name, "category_name": category.name if category else r.category_code,
+            "severity": r.severity, "recorded_on": _day(r.recorded_at), "published_on": _day(r.published_at),
+        })
+    return total, items
+
+
+EXCHANGE_FORMAT = "hotline-integrity-record/1"
+
+
+def exchange_document(bo: Backoffice, session: Session, since: datetime | None = None) -> dict:
+    """Records in the exchange format of docs/record-exchange.md, for 逐级归集 to the
+    public credit information platform (000 三(二) "将有关记录逐级归集至省、市公共信用信息共享平台";
+    002 一(二)2 "按照规范格式逐级推送省公共信用信息平台"). Only records a person confirmed
+    the body of; no complainant data."""
+    stmt = select(IntegrityRecord).where(IntegrityRecord.body_code.is_not(None))
+    if since:
+        stmt = stmt.where(IntegrityRecord.updated_at >= since)
+    out = []
+    for r in session.exec(stmt.order_by(IntegrityRecord.id)).scalars():
+        life = rules.replay_record(record_events(session, r))
+        dept = bo.catalog.departments.get(r.body_code)
+        category = bo.catalog.categories.get(r.category_code)
+        out.append({
+            "record_id": r.id, "ticket_number": r.ticket_number,
+            "body": {"code": r.body_code, "name": r.body_name, "level": dept.level if dept else None,
+                     "superior": superior_of(bo, r.body_code)},
+            "category": {"code": r.category_code, "name": category.name if category else r.category_code},
+            "severity": r.severity, "status": r.status, "status_name": rules.STATUS_NAMES[r.status],
+            "verify_result": life.verify_result, "findings": life.findings,
+            "recorded_at": r.recorded_at.isoformat(),
+            "published_at": r.published_at.isoformat() if r.published_at else None,
+            "counts_until": r.counts_until.isoformat() if r.counts_until else None,
+            "repaired_at": r.repaired_at.isoformat() if r.repaired_at else None,
+            "rectification": {"due": r.rectify_due_at.isoformat() if r.rectify_due_at else None,
+                              "accepted_at": r.rectified_at.isoformat() if r.rectified_at else None},
+            "updated_at": r.updated_at.isoformat(),
+        })
+    return {"format": EXCHANGE_FORMAT, "issuer": bo.catalog.city, "generated_at": bo.now().isoformat(), "records": out}

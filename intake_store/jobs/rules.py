@@ -136,12 +136,20 @@ def next_check(life: Life, clocks: dict[str, Clock], now: datetime, cal: WorkCal
     return min((a.at for a in alarms(life, clocks, cal) if a.at > now), default=None)
 
 
-def supervisor_of(catalog: Catalog, lead: str, category: str | None) -> str:
+def supervisor_of(catalog: Catalog, lead: str, category: str | None, accused: str | None = None) -> str:
     """Who gets a red card or a twice-unsatisfied ticket: the lead body's own
-    supervising body, else the category's supervisor (never the lead itself)."""
+    supervising body, else the category's supervisor, else the accused body's
+    own supervisor; never the lead itself, and never the body the complaint accuses.
+
+    回避 as DOMAIN.md writes it ("a complaint is never routed for handling to the
+    body it accuses"), applied to 督办 too: a procurement complaint against 发改委
+    led by 财政局 must not send its red card to 发改委, 财政局's usual supervisor.
+    The documents give supervision to the level above: 000 二(一) "上级政府(管委)要定期对
+    下级政府(管委)进行政务诚信监督检查"."""
     dept = catalog.department(lead)
     cat = catalog.categories.get(category or "")
-    for code in (dept.supervisor, cat.supervisor if cat else None, "hotline"):
-        if code and code != lead and code in catalog.departments:
+    above_accused = catalog.departments[accused].supervisor if accused in catalog.departments else None
+    for code in (dept.supervisor, cat.supervisor if cat else None, above_accused, "hotline"):
+        if code and code not in (lead, accused) and code in catalog.departments:
             return code
     raise LookupError(f"no supervising body for {lead} in the catalog")

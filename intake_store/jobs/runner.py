@@ -170,7 +170,7 @@ def remind(bo: Backoffice, session: Session, ticket: Ticket, life: Life, a: Acti
 def give_card(bo: Backoffice, session: Session, ticket: Ticket, life: Life, a: Action) -> bool:
     """A 督办 card is an event on the ticket (seen in its history by everyone
     who may see the ticket) and a message: yellow to the lead, red to its supervisor."""
-    supervisor = supervisor_of(bo.catalog, life.lead, life.category)
+    supervisor = supervisor_of(bo.catalog, life.lead, life.category, ticket.respondent_code)
     card = CARDS[a.kind]
     clock = messages.CLOCK_NAMES[a.clock]
     if card == "yellow":
@@ -196,7 +196,7 @@ def close_unrated(bo: Backoffice, session: Session, ticket: Ticket, life: Life, 
 
 
 def escalate(bo: Backoffice, session: Session, ticket: Ticket, life: Life, a: Action) -> bool:
-    supervisor = supervisor_of(bo.catalog, life.lead, life.category)
+    supervisor = supervisor_of(bo.catalog, life.lead, life.category, ticket.respondent_code)
     return _to_portal(bo, session, ticket, a, "supervisor", supervisor, messages.escalation(bo.catalog, ticket, life.lead))
 
 

@@ -45,13 +45,21 @@ def lead_of(bo, number: str) -> str:
         return T.get_ticket(s, number).lead_code
 
 
-def work(bo, *, result: str | None = "属实", reply: bool = True, satisfaction: str | None = None, **kw) -> str:
-    """File a complaint; the lead signs for it, verifies, replies; the citizen rates it."""
+def respondent_of(bo, number: str) -> str | None:
+    with session_scope(bo.engine) as s:
+        return T.get_ticket(s, number).respondent_code
+
+
+def work(bo, *, result: str | None = "属实", reply: bool = True, satisfaction: str | None = None,
+         confirm: bool = True, **kw) -> str:
+    """File a complaint; the lead signs for it, verifies (confirming the accused
+    body the citizen named, unless `confirm` is false), replies; the citizen rates it."""
     number = file(bo, **kw)
     lead = department(lead_of(bo, number))
     act(bo, number, "accept", lead)
     if result:
-        act(bo, number, "verify", lead, result=result, findings=f"经核查，情况{result}。")
+        confirmed = {"respondent_code": respondent_of(bo, number)} if confirm and respondent_of(bo, number) else {}
+        act(bo, number, "verify", lead, result=result, findings=f"经核查，情况{result}。", **confirmed)
         if reply:
             act(bo, number, "reply", lead, text="已督促相关单位限期整改。")
             if satisfaction:

@@ -70,7 +70,7 @@ async def test_another_system_posts_a_ticket_with_an_api_key(api):
     [public] = await (await api.get(f"/open311/v2/requests/{number}.json")).json()
     assert public["status"] == "open" and public["status_notes"] == "已派单"
     assert public["agency_responsible"] == "烟台市工业和信息化局" and public["service_code"] == "arrears"
-    assert public["description"] == "拖欠企业账款（含工程款、货款、中小企业账款）；被投诉单位：烟台市财政局"
+    assert public["description"] == "拖欠企业账款（含工程款、货款、中小企业账款）"  # nobody accused in public yet
     assert public["address"] == "烟台市芝罘区人民政府" and public["expected_datetime"]
     for secret in SECRETS:
         assert secret not in json.dumps(public, ensure_ascii=False)
@@ -140,3 +140,16 @@ async def test_requests_list_with_filters_and_states_mapped_to_open_and_closed(a
         assert secret not in text
     r = await api.get("/open311/v2/requests/20990101-0001.json")
     assert r.status == 404 and (await r.json())[0]["description"] == "没有找到这张工单。"
+
+
+async def test_public_answers_name_a_body_only_for_a_confirmed_record(api):
+    # 000 三(二): "依法依规逐步公开各级政府(管委)和公务员政务失信记录" — records, not accusations.
+    unverified = await asyncio.to_thread(file, api.bo)
+    unconfirmed = await asyncio.to_thread(lambda: work(api.bo, confirm=False))  # 属实, body not confirmed
+    confirmed = await asyncio.to_thread(lambda: work(api.bo))  # 属实, the department confirmed 财政局
+    answers = {r["service_request_id"]: r["description"]
+               for r in await (await api.get("/open311/v2/requests.json")).json()}
+    assert "财政局" not in answers[unverified] and "财政局" not in answers[unconfirmed]
+    assert answers[confirmed].endswith("；经核查记入政务失信记录：烟台市财政局")
+    xml = ET.fromstring(await (await api.get(f"/open311/v2/requests/{unconfirmed}.xml")).read())
+    assert "财政局" not in xml.find("request/description").text

@@ -216,3 +216,21 @@ async def test_the_app_runs_the_sweep_on_its_own_schedule_and_delivers_to_the_po
     finally:
         await server.close()
     assert not app[SCHEDULER].running
+
+
+async def test_red_card_never_goes_to_the_accused_body(desk):
+    # A procurement complaint against 发改委: 财政局 leads it, and 财政局's usual
+    # supervisor is 发改委 itself. 回避 (DOMAIN.md: "a complaint is never routed for
+    # handling to the body it accuses") holds for 督办 too: the card goes above 发改委.
+    desk.clock.set(bj(2026, 11, 16, 10))
+    data = complaint("jobs-accused").model_copy(update={"category": "procurement", "respondent": "市发改委"})
+    number = await desk.db(lambda s: T.create_ticket(desk.bo, s, data, SERVICE)[0].number)
+    assert await desk.db(lambda s: T.get_ticket(s, number).lead_code) == "finance"
+    await desk.sweep_at(just_after(2026, 11, 18))  # yellow card for 签收
+    yellow = (await desk.inbox("finance"))[-1]
+    assert "将向中共烟台市纪律检查委员会 烟台市监察委员会发出红牌督办" in yellow
+    report = await desk.sweep_at(just_after(2026, 11, 21))
+    assert report.actions["red_card"] == 1
+    assert await desk.inbox("credit") == []
+    [red] = await desk.inbox("discipline")
+    assert red.startswith("【督办·红牌】烟台市财政局承办的工单 " + number)

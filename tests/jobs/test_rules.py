@@ -166,6 +166,17 @@ def test_red_cards_and_escalations_go_to_the_body_that_supervises_the_lead():
     assert supervisor_of(CAT, "discipline", "official_misconduct") == "hotline"
 
 
+def test_red_card_never_goes_to_the_accused_body():
+    # 财政局 leads a procurement complaint against 发改委, its own usual supervisor:
+    # the card goes to the body above the accused (纪委监委), never to the accused.
+    assert supervisor_of(CAT, "finance", "procurement") == "credit"
+    assert supervisor_of(CAT, "finance", "procurement", accused="credit") == "discipline"
+    for lead in ("finance", "hrss", "commerce", "court", "laishan"):
+        for category in CAT.categories:
+            for accused in CAT.departments:
+                assert supervisor_of(CAT, lead, category, accused) not in (lead, accused)
+
+
 # ---------------------------------------------------------------- properties
 
 when = st.datetimes(min_value=datetime(2026, 1, 2), max_value=datetime(2026, 11, 30), timezones=st.just(BEIJING))
