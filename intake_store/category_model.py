@@ -92,19 +92,30 @@ class Prediction:
         }
 
 
+# Turns that are no complaint at all: whatever reaches the model by mistake
+# (a greeting, chit-chat, a question about something else) is an ordinary matter.
+NOT_COMPLAINTS = ("greet", "chitchat", "out_of_scope", "bot_challenge", "query_status")
+
+
+def _examples(block: dict) -> list[str]:
+    lines = (line.strip().removeprefix("- ").strip() for line in str(block.get("examples") or "").splitlines())
+    return [line for line in lines if line]
+
+
 def chat_examples(folder: Path = CHAT_DIR) -> list[Example]:
-    """The chat-style complaint examples, one block per category."""
+    """The chat-style complaint examples (one block per category, in Rasa's
+    format), and the conversational turns that are no complaint, as `other`."""
     examples: list[Example] = []
-    for path in sorted(folder.glob("complaint_*.yml")):
+    for path in sorted(folder.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for block in data.get("nlu") or []:
-            category = (block.get("metadata") or {}).get("category")
-            if block.get("intent") != "complain" or not category:
-                continue
-            for n, line in enumerate(str(block.get("examples") or "").splitlines()):
-                text = line.strip().removeprefix("- ").strip()
-                if text:
-                    examples.append(Example(text, category, f"{path.name}:{n // 5}"))
+            intent = block.get("intent")
+            category = (block.get("metadata") or {}).get("category") if intent == "complain" else None
+            if intent in NOT_COMPLAINTS:
+                category = OTHER
+            if category:
+                examples += [Example(t, category, f"{path.name}:{intent}:{n // 5}")
+                             for n, t in enumerate(_examples(block))]
     return examples
 
 
