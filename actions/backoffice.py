@@ -82,6 +82,14 @@ async def create_ticket(payload: Dict[str, Any]) -> Dict[str, Any]:
     return data
 
 
+async def understand(text: str, respondent: Optional[str] = None, place: Optional[str] = None) -> Dict[str, Any]:
+    """POST /api/understand: the category (with confidence) of the complaint's
+    whole text, from the same model the operators use."""
+    body = {"text": text[:5000], "respondent": respondent, "place": place}
+    _, data = await _post("/api/understand", body)
+    return data
+
+
 async def ticket_status(number: str, query_code: str) -> Dict[str, Any]:
     """POST /api/status (no token: a citizen's own lookup)."""
     _, data = await _post("/api/status", {"number": number, "query_code": query_code}, with_token=False)

@@ -68,7 +68,7 @@ class TicketLookupValidation(FormValidationAction):
             number, code = self.start(tracker, turn)
             events += [SlotSet("ticket_number", number), SlotSet("query_code", code)]
         elif not loop_resumed_now(tracker, self.form):
-            if turn.intent in _LEAVE or (turn.intent or "").startswith("complain_"):
+            if turn.intent in _LEAVE or turn.intent == "complain":
                 return [ActionExecutionRejected(self.form)]
             said_number, said_code = _from_message(turn)
             requested = tracker.get_slot("requested_slot")
