@@ -346,7 +346,7 @@ class ValidateComplaintForm(FormValidationAction):
 
         current = {**values, **u}
         phone = next((p for p in (find_phone(v) for v in turn.values("phone")) if p), None) or find_phone(text)
-        if not phone and requested != "consent_disclose" and _explicitly_anonymous(text, turn.is_payload, turn.intent):
+        if not phone and _explicitly_anonymous(text, turn.is_payload, turn.intent):
             if current.get("phone"):
                 # never drop a number the citizen gave without asking
                 u["anonymous_pending"] = True
@@ -659,7 +659,8 @@ def ticket_payload(tracker: Tracker) -> Dict[str, Any]:
         "sender_id": tracker.sender_id,
         "conversation_id": tracker.sender_id,
         "description": mask_ids(description)[:5000],
-        "category": s.get("category") or "other",
+        # no category: the back office could not be asked; an operator decides
+        "category": s.get("category"),
         "category_confidence": float(confidence) if isinstance(confidence, (int, float)) else None,
         "respondent": short("respondent", 200),
         "promise": short("promise", 2000),

@@ -49,12 +49,6 @@ FIELD_LABELS = {
 }
 
 # Buttons become inline keyboards on Telegram and buttons on the web page.
-RATING_BUTTONS = [
-    {"title": "非常满意", "payload": "/rate_very_satisfied"},
-    {"title": "满意", "payload": "/rate_satisfied"},
-    {"title": "一般", "payload": "/rate_neutral"},
-    {"title": "不满意", "payload": "/rate_unsatisfied"},
-]
 
 
 def service_hours() -> str:

@@ -597,6 +597,121 @@ class ComplaintFormTest(FormTestCase):
         return c
 
 
+class FollowsTheCitizenTest(FormTestCase):
+    """Any field from any turn; consent and anonymity only as said; no dead ends."""
+
+    at = staticmethod(lambda slot: ComplaintFormTest._at(slot))
+
+    def test_consent_in_the_citizens_words(self):
+        cases = [("可以告诉他们我的名字和电话", "want_anonymous", True), ("行", "affirm", True),
+                 ("没问题", "affirm", True), ("告诉他们吧", "inform", True), ("别告诉", "deny", False),
+                 ("不要透露", "inform", False), ("不行", "deny", False), ("无所谓，告诉就告诉吧", "inform", True)]
+        for text, intent, expected in cases:
+            with self.subTest(text=text):
+                c = self.at("consent_disclose")
+                c.say(text, intent)
+                c.run(ValidateComplaintForm())
+                self.assertIs(c.slots["consent_disclose"], expected)
+                self.assertFalse(c.slots["anonymous"])
+                self.assertEqual(c.slots["phone"], "13812345678")
+                self.assertEqual(c.slots["requested_slot"], "confirmed")
+
+    def test_a_phone_given_is_dropped_only_when_the_citizen_confirms(self):
+        c = self.at("consent_disclose")
+        c.say("我还是匿名吧", "want_anonymous")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["phone"], "13812345678")
+        self.assertEqual(c.slots["requested_slot"], "confirm_anonymous")
+        c.say("保留电话吧", "inform")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["phone"], "13812345678")
+        self.assertFalse(c.slots["anonymous"])
+        self.assertIn("保留", c.texts())
+        c.say("不想留电话，匿名", "want_anonymous")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["requested_slot"], "confirm_anonymous")
+        c.say("确定匿名", "affirm")
+        c.run(ValidateComplaintForm())
+        self.assertTrue(c.slots["anonymous"])
+        self.assertIsNone(c.slots["phone"])
+        self.assertIn("无法打电话给您回访", c.texts())
+
+    def test_an_answer_to_another_question_fills_that_field(self):
+        c = self.at("place")
+        c.say("有判决书", "inform")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["evidence"], "判决书")
+        self.assertIsNone(c.slots.get("place"))
+        self.assertEqual(c.slots["requested_slot"], "place")
+
+    def test_several_facts_in_one_message(self):
+        c = Conversation().say("我要投诉", "complain")
+        c.start()
+        text = "区住建局欠了我们三十五万工程款，2022年答应的，有合同，在福山区"
+        c.say(text, "complain", [entity(text, "respondent", "区住建局"), entity(text, "amount", "三十五万"),
+                                 entity(text, "date", "2022年"), entity(text, "place", "福山区")])
+        c.run(ValidateComplaintForm())
+        s = c.slots
+        self.assertEqual((s["respondent"], s["amount"], s["promise_date"], s["place"], s["evidence"]),
+                         ("区住建局", 350_000, "2022年", "福山区", "合同"))
+        self.assertEqual(s["requested_slot"], "phone")
+
+    def test_two_unclear_answers_are_taken_as_unknown_and_the_form_moves_on(self):
+        c = self.at("promise_date")
+        c.say("这个嘛", "inform")
+        c.run(ValidateComplaintForm())
+        self.assertIn("例如“2023年10月”", c.texts())
+        self.assertEqual(c.slots["requested_slot"], "promise_date")
+        c.say("嗯嗯", "affirm")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["promise_date"], "记不清")
+        self.assertIn("工作人员核实时会再问您", c.texts())
+        self.assertNotEqual(c.slots["requested_slot"], "promise_date")
+
+    def test_a_bare_yes_to_a_question_that_wants_content_gets_an_example(self):
+        c = self.at("evidence")
+        c.say("是的", "affirm")
+        c.run(ValidateComplaintForm())
+        self.assertIsNone(c.slots.get("evidence"))
+        self.assertIn("例如“合同和验收单”", c.texts())
+        c.say("有合同和聊天记录", "inform")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["evidence"], "有合同和聊天记录")
+
+    def test_a_field_is_corrected_by_saying_it_in_the_citizens_words(self):
+        c = self.at("confirmed")
+        text = "单位不对，是开发区管委会"
+        c.say(text, "correct_field", [entity(text, "respondent", "管委会")])
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["respondent"], "开发区管委会")
+        self.assertIn("被投诉单位已改为：开发区管委会", c.texts())
+        self.assertEqual(c.slots["requested_slot"], "confirmed")
+
+    def test_no_usable_phone_twice_goes_on_without_one_and_not_anonymous(self):
+        c = self.at("phone")
+        c.say("电话就算了吧", "deny")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["requested_slot"], "phone")
+        c.say("不方便", "deny")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["phone"], "")
+        self.assertFalse(c.slots.get("anonymous"))
+        self.assertEqual(c.slots["requested_slot"], "confirmed")
+        payload = ticket_payload(c.tracker())
+        self.assertIsNone(payload["contact_phone"])
+        self.assertFalse(payload["anonymous"])
+
+    def test_the_back_office_away_leaves_the_category_to_the_operator(self):
+        os.environ["HOTLINE_API_URL"] = "http://127.0.0.1:9"  # nothing listens there
+        text = "区住建局欠我们公司的工程款三十万，一直不给"
+        c = Conversation().say(text, "complain", [entity(text, "respondent", "区住建局")])
+        c.start()
+        self.assertIsNone(c.slots.get("category"))
+        self.assertEqual(c.slots["description"], text)
+        self.assertIn(c.slots["requested_slot"], ("promise_date", "place"))
+        self.assertIsNone(ticket_payload(c.tracker())["category"])
+
+
 class RetryFormTest(unittest.TestCase):
     def test_retry_words_whatever_the_intent(self):
         for text, intent in (("重新提交", "stop"), ("再试一次", "inform"), ("/affirm", "affirm")):
@@ -750,11 +865,11 @@ class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
         c.say("不满意，钱还是没给", "rate_unsatisfied")
         d = CollectingDispatcher()
         await status.ActionSubmitFollowup().run(d, c.tracker(), {})
-        self.assertIn("没有需要评价", d.messages[0]["text"])  # 409: nothing to rate yet
+        self.assertIn("没有需要评价", rendered(d.messages[0]))  # 409: nothing to rate yet
         self.stub.up = True
         d = CollectingDispatcher()
         events = await status.ActionSubmitFollowup().run(d, c.tracker(), {})
-        self.assertEqual(d.messages[0]["text"], "感谢您的评价，工单已办结。")
+        self.assertEqual(rendered(d.messages[0]), "感谢您的评价，工单已办结。")
         sent = self.stub.requests[-1]
         self.assertEqual(sent["number"], "20261122-0001")
         self.assertEqual(sent["body"], {"query_code": "58392017", "satisfaction": "不满意", "comment": "不满意，钱还是没给"})
@@ -769,7 +884,7 @@ class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
             c.slots.update(ticket_number=number, query_code=code)
             c.say("查进度", "query_status")
             await status.ActionCheckStatus().run(d, c.tracker(), {})
-            self.assertEqual(d.messages[0]["text"], status.NOT_FOUND)
+            self.assertEqual(rendered(d.messages[0]), "工单号或查询码不正确，请核对后再试。")
 
 
 if __name__ == "__main__":
