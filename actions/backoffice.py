@@ -17,6 +17,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 TIMEOUT_SECONDS = 15
+# The category is asked for while the citizen waits for the next question: a
+# slow back office must not hold the conversation (the operator decides then).
+UNDERSTAND_TIMEOUT_SECONDS = 5
 
 
 class BackofficeUnavailable(Exception):
@@ -52,10 +55,11 @@ def _headers(with_token: bool) -> Dict[str, str]:
     return headers
 
 
-async def _post(path: str, body: Dict[str, Any], with_token: bool = True) -> Tuple[int, Dict[str, Any]]:
+async def _post(path: str, body: Dict[str, Any], with_token: bool = True,
+                timeout_seconds: float = TIMEOUT_SECONDS) -> Tuple[int, Dict[str, Any]]:
     url = _base_url() + path
     try:
-        timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
+        timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             async with session.post(url, json=body, headers=_headers(with_token)) as resp:
                 try:
@@ -86,7 +90,7 @@ async def understand(text: str, respondent: Optional[str] = None, place: Optiona
     """POST /api/understand: the category (with confidence) of the complaint's
     whole text, from the same model the operators use."""
     body = {"text": text[:5000], "respondent": respondent, "place": place}
-    _, data = await _post("/api/understand", body)
+    _, data = await _post("/api/understand", body, timeout_seconds=UNDERSTAND_TIMEOUT_SECONDS)
     return data
 
 

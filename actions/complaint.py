@@ -65,6 +65,10 @@ SLOT_TO_FIELD = {
 # about, or took for a complaint, is not taken for one.
 SHORT_ANSWER = 8
 
+# A message the NLU took for a contact or 匿名 that is shorter than this is
+# no story, whatever words it has.
+CONTACT_ONLY = 25
+
 # Messages that are not an answer: rules answer them and the form resumes.
 INTERRUPTIONS = {"chitchat", "bot_challenge", "stop", "goodbye", "ask_human", "greet", "thank", "query_status"}
 
@@ -269,7 +273,9 @@ class ValidateComplaintForm(FormValidationAction):
         u: Dict[str, Any] = {name: None for name in RUN_SLOTS if values.get(name) is not None}
         u["complaint_key"] = run_key(tracker.sender_id, turn.message_id or str(turn.timestamp))
         text = (mask_ids(source.text) or "").strip()
-        if is_meaningful(text):
+        # '我电话138……' or '我想匿名' starts the complaint but tells no story
+        contact_only = turn.intent in ("give_contact", "want_anonymous") and len(text) < CONTACT_ONLY
+        if is_meaningful(text) and not contact_only:
             self._take_description(text, u, {})
         state = {**{k: None for k in RUN_SLOTS}, **u}
         self.common(source, state, u, notes, requested=None, correcting=False)
