@@ -140,6 +140,17 @@ def _not_after_denial(turn: Turn, ent: Dict[str, Any]) -> bool:
     return not turn.text[max(0, start - 3):start].endswith(("不是", "不在", "并非"))
 
 
+def respondent_as_written(turn: Turn, ent: Dict[str, Any]) -> str:
+    """福山区住建局 / 开发区管委会: the NLU may mark the place and the body
+    apart; the body is named by both when they stand together."""
+    raw = turn.raw(ent)
+    start = ent.get("start")
+    for place in turn.spans("place"):
+        if isinstance(start, int) and place.get("end") == start and isinstance(place.get("start"), int):
+            return turn.text[place["start"]:start] + raw
+    return raw
+
+
 def _pick_entity(turn: Turn, entity: str, correcting: bool) -> Optional[Dict[str, Any]]:
     spans = turn.spans(entity)
     if not spans:
@@ -210,7 +221,7 @@ class ValidateComplaintForm(FormValidationAction):
             updates = {}
         else:
             turn = latest_turn(tracker)
-            if turn.intent in INTERRUPTIONS and not self._carries_fields(turn, values):
+            if turn.intent in INTERRUPTIONS and not self._answers(turn, tracker.get_slot("requested_slot")):
                 return [ActionExecutionRejected(FORM)]
             updates = self.answer(tracker, turn, values, notes)
             if updates is None:
@@ -232,9 +243,20 @@ class ValidateComplaintForm(FormValidationAction):
         return events
 
     @staticmethod
-    def _carries_fields(turn: Turn, values: Dict[str, Any]) -> bool:
-        """'你好，我电话13812345678' is a greeting that answers: take it."""
-        return bool(find_phone(turn.text or "")) or bool(turn.spans("amount")) or bool(turn.spans("respondent"))
+    def _answers(turn: Turn, requested: Optional[str]) -> bool:
+        """Words that answer, whatever the NLU took them for: '你好，我电话138……',
+        '告诉他们吧，让他们直接找我' (not a wish for a person), '有结算单'."""
+        text = turn.text or ""
+        if find_phone(text) or any(turn.spans(e) for e in ("amount", "respondent", "place")):
+            return True
+        if requested == "consent_disclose":
+            return consent_answer(text, None) is not None
+        if requested == "evidence":
+            found = evidence_from(text)
+            return bool(found and found != "无")
+        if requested == "amount":
+            return amount_from_text(text) is not None
+        return False
 
     async def categorise(self, values: Dict[str, Any], updates: Dict[str, Any], notes: List[Note]) -> None:
         """The category of the whole complaint from the back office, whenever
@@ -383,7 +405,7 @@ class ValidateComplaintForm(FormValidationAction):
             if current.get(slot) is not None and not correcting and requested != slot:
                 continue
             # the citizen's own words (开发区管委会), not a synonym's canonical name
-            value = mask_ids(turn.raw(ent) or str(ent.get("value"))).strip()[:200]
+            value = mask_ids(respondent_as_written(turn, ent) if slot == "respondent" else turn.raw(ent)).strip()[:200]
             if slot in ("respondent", "place") and requested == slot:
                 # 牟平区宁海街道 says more than the 牟平区 the NLU marked
                 answer = clean_answer(text)
@@ -468,6 +490,8 @@ class ValidateComplaintForm(FormValidationAction):
                 value = "无"
             elif is_unknown(answer):
                 value = "不清楚"
+            elif evidence_from(text):
+                value = (evidence_from(text) if len(text) > 40 else text)[:2000]
             elif bare or turn.intent == "affirm":
                 value = None  # which evidence? the example asks
             elif evidence_from(text) or plain:

@@ -145,6 +145,11 @@ def backoffice(tmp_path_factory) -> Backoffice:
     service = Service("back office", [str(HOTLINE), "serve", "--port", str(port)], env, work,
                       work / "backoffice.log", f"http://127.0.0.1:{port}/api/health")
     service.start()
+    # the first answer loads the model: done here, not in a citizen's turn
+    warm = urllib.request.Request(f"http://127.0.0.1:{port}/api/understand", method="POST",
+                                  data=json.dumps({"text": "区住建局欠工程款"}).encode("utf-8"),
+                                  headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    urllib.request.urlopen(warm, timeout=START_TIMEOUT).close()
     yield Backoffice(service, f"http://127.0.0.1:{port}", token, db)
     service.stop()
 

@@ -636,6 +636,12 @@ class FollowsTheCitizenTest(FormTestCase):
         self.assertIsNone(c.slots["phone"])
         self.assertIn("无法打电话给您回访", c.texts())
 
+    def test_the_body_is_named_as_written_when_the_nlu_split_it(self):
+        text = "开发区管委会答应的补贴一直不兑现"
+        c = Conversation().say(text, "complain", [entity(text, "place", "开发区"), entity(text, "respondent", "管委会")])
+        c.start()
+        self.assertEqual(c.slots["respondent"], "开发区管委会")
+
     def test_an_answer_to_another_question_fills_that_field(self):
         c = self.at("place")
         c.say("有判决书", "inform")
