@@ -249,6 +249,8 @@ class ValidateComplaintForm(FormValidationAction):
         text = turn.text or ""
         if find_phone(text) or any(turn.spans(e) for e in ("amount", "respondent", "place")):
             return True
+        if requested in UNKNOWN_VALUES and is_unknown(clean_answer(text)):
+            return True  # 不清楚 / 记不清了 is an answer, not a wish to stop
         if requested == "consent_disclose":
             return consent_answer(text, None) is not None
         if requested == "evidence":
