@@ -5,7 +5,9 @@ complaint, an answer, a contact, stop …); this model reads the complaint's
 whole text (the first message plus what the form gathered) and answers one of
 the 19 categories, `other` being an ordinary 12345 matter. It is trained on
 complaint texts only: the chat-style examples in `nlu_data/train/complaint_*.yml`
-and the training part of the real cases (`realcases`).
+(and the turns that are no complaint, as ordinary matters), the look-alike
+pairs in `nlu_data/category/`, and the training part of the real cases
+(`realcases`).
 
 Character n-grams (Chinese has no spaces, and an unseen body name or a typo
 still shares most of its characters) and jieba word n-grams (拖欠 and 欠条,
@@ -39,6 +41,8 @@ from . import realcases
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAT_DIR = ROOT / "nlu_data" / "train"
+# Examples for this model only: look-alike pairs that differ in who owes.
+CATEGORY_DIR = ROOT / "nlu_data" / "category"
 MODEL_PATH = ROOT / "models" / "category.joblib"
 OTHER = "other"
 # Real texts count more than chat-style ones: they are what citizens write.
@@ -125,7 +129,7 @@ def real_examples(cases: list[realcases.RealCase]) -> list[Example]:
 
 def training_examples() -> list[Example]:
     cases = realcases.part(realcases.load(), realcases.TRAIN)
-    return chat_examples() + real_examples(cases)
+    return chat_examples() + chat_examples(CATEGORY_DIR) + real_examples(cases)
 
 
 def _vectorizer() -> FeatureUnion:
