@@ -141,12 +141,12 @@ class ActionCheckStatus(Action):
             dispatcher.utter_message(response="utter_status_needs_number")
             return []
         try:
-            data = await backoffice.ticket_status(number, code)
+            data = await backoffice.ticket_status(number, code, tracker.sender_id)
         except backoffice.BackofficeUnavailable:
             dispatcher.utter_message(response="utter_status_unavailable")
             return []
         except backoffice.BackofficeRefused as e:
-            # 404 for a wrong number and for a wrong code alike
+            # 404 for a wrong number and for a wrong code alike; 429 says when to try again
             if e.status in (403, 404):
                 dispatcher.utter_message(response="utter_ticket_not_found")
             else:
@@ -185,7 +185,7 @@ class ActionSubmitFollowup(Action):
             dispatcher.utter_message(response="utter_ask_rating")
             return [SlotSet("satisfaction", None)]
         try:
-            data = await backoffice.followup(number, code, satisfaction, comment)
+            data = await backoffice.followup(number, code, satisfaction, comment, tracker.sender_id)
         except backoffice.BackofficeUnavailable:
             dispatcher.utter_message(response="utter_rating_failed")
             return [SlotSet("satisfaction", None)]
