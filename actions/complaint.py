@@ -253,11 +253,14 @@ class ValidateComplaintForm(FormValidationAction):
             return True  # 不清楚 / 记不清了 is an answer, not a wish to stop
         if requested == "consent_disclose":
             return consent_answer(text, None) is not None
+        if requested in ("evidence", "amount") and is_negative(clean_answer(text)):
+            return True  # 没有 is no evidence, not 'no, stop'
         if requested == "evidence":
-            found = evidence_from(text)
-            return bool(found and found != "无")
+            return bool(evidence_from(text))
         if requested == "amount":
             return amount_from_text(text) is not None
+        if requested == "phone":
+            return bool(re.search(r"电话|号码|不方便|不想留", text))  # '电话就算了吧' answers, it does not stop
         return False
 
     async def categorise(self, values: Dict[str, Any], updates: Dict[str, Any], notes: List[Note]) -> None:

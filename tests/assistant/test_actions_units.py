@@ -636,6 +636,21 @@ class FollowsTheCitizenTest(FormTestCase):
         self.assertIsNone(c.slots["phone"])
         self.assertIn("无法打电话给您回访", c.texts())
 
+    def test_answers_the_nlu_took_for_something_else_are_taken(self):
+        for slot, text, intent, value in (("evidence", "有受理单", "query_status", "有受理单"),
+                                          ("evidence", "没有", "stop", "无"),
+                                          ("promise_date", "记不清了", "stop", "记不清"),
+                                          ("consent_disclose", "告诉他们吧，让他们直接找我", "ask_human", True)):
+            with self.subTest(text=text):
+                c = self.at(slot)
+                c.say(text, intent)
+                events = c.run(ValidateComplaintForm())
+                self.assertNotIn("action_execution_rejected", [e["event"] for e in events])
+                self.assertEqual(c.slots[slot], value)
+        c = self.at("place")
+        c.say("算了，不说了", "stop")
+        self.assertEqual([e["event"] for e in c.run(ValidateComplaintForm())], ["action_execution_rejected"])
+
     def test_the_body_is_named_as_written_when_the_nlu_split_it(self):
         text = "开发区管委会答应的补贴一直不兑现"
         c = Conversation().say(text, "complain", [entity(text, "place", "开发区"), entity(text, "respondent", "管委会")])
@@ -905,7 +920,7 @@ class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
         c.say("查进度", "query_status")
         d = CollectingDispatcher()
         await status.ActionCheckStatus().run(d, c.tracker(), {})
-        self.assertTrue(d.messages[0]["text"].startswith("查询失败次数过多"))
+        self.assertTrue(rendered(d.messages[0]).startswith("查询失败次数过多"))
         sent = self.stub.requests[-1]
         self.assertEqual((sent["auth"], sent["conversation"]), ("Bearer t0ken", c.tracker().sender_id))
 
