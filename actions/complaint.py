@@ -260,7 +260,8 @@ class ValidateComplaintForm(FormValidationAction):
         if requested == "amount":
             return amount_from_text(text) is not None
         if requested == "phone":
-            return bool(re.search(r"电话|号码|不方便|不想留", text))  # '电话就算了吧' answers, it does not stop
+            # '电话就算了吧' or a mistyped number answers, it does not stop
+            return bool(re.search(r"电话|号码|不方便|不想留", text)) or len(re.sub(r"\D", "", text)) >= 5
         return False
 
     async def categorise(self, values: Dict[str, Any], updates: Dict[str, Any], notes: List[Note]) -> None:

@@ -640,13 +640,18 @@ class FollowsTheCitizenTest(FormTestCase):
         for slot, text, intent, value in (("evidence", "有受理单", "query_status", "有受理单"),
                                           ("evidence", "没有", "stop", "无"),
                                           ("promise_date", "记不清了", "stop", "记不清"),
-                                          ("consent_disclose", "告诉他们吧，让他们直接找我", "ask_human", True)):
+                                          ("consent_disclose", "告诉他们吧，让他们直接找我", "ask_human", True),
+                                          ("phone", "13912345678", "stop", "13912345678")):
             with self.subTest(text=text):
                 c = self.at(slot)
                 c.say(text, intent)
                 events = c.run(ValidateComplaintForm())
                 self.assertNotIn("action_execution_rejected", [e["event"] for e in events])
                 self.assertEqual(c.slots[slot], value)
+        c = self.at("phone")
+        c.say("1381234", "stop")
+        c.run(ValidateComplaintForm())
+        self.assertIn("号码好像不对", c.texts())
         c = self.at("place")
         c.say("算了，不说了", "stop")
         self.assertEqual([e["event"] for e in c.run(ValidateComplaintForm())], ["action_execution_rejected"])
