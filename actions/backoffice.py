@@ -17,6 +17,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 TIMEOUT_SECONDS = 15
+# The category is asked for while the citizen waits for the next question: a
+# slow back office must not hold the conversation (the operator decides then).
+UNDERSTAND_TIMEOUT_SECONDS = 5
 
 
 class BackofficeUnavailable(Exception):
@@ -56,10 +59,11 @@ def _headers(with_token: bool, conversation: Optional[str] = None) -> Dict[str, 
 
 
 async def _post(path: str, body: Dict[str, Any], with_token: bool = True,
-                conversation: Optional[str] = None) -> Tuple[int, Dict[str, Any]]:
+                conversation: Optional[str] = None,
+                timeout_seconds: float = TIMEOUT_SECONDS) -> Tuple[int, Dict[str, Any]]:
     url = _base_url() + path
     try:
-        timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
+        timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             async with session.post(url, json=body, headers=_headers(with_token, conversation)) as resp:
                 try:
@@ -83,6 +87,14 @@ async def _post(path: str, body: Dict[str, Any], with_token: bool = True,
 async def create_ticket(payload: Dict[str, Any]) -> Dict[str, Any]:
     """POST /api/tickets; the same idempotency key returns the same ticket."""
     _, data = await _post("/api/tickets", payload)
+    return data
+
+
+async def understand(text: str, respondent: Optional[str] = None, place: Optional[str] = None) -> Dict[str, Any]:
+    """POST /api/understand: the category (with confidence) of the complaint's
+    whole text, from the same model the operators use."""
+    body = {"text": text[:5000], "respondent": respondent, "place": place}
+    _, data = await _post("/api/understand", body, timeout_seconds=UNDERSTAND_TIMEOUT_SECONDS)
     return data
 
 

@@ -23,13 +23,13 @@ from .conversation import (
     run_events, run_key, user_texts,
 )
 from .extraction import (
-    clean_answer, corrected_value, evidence_from, field_named, find_contact_name, find_reference, is_meaningful,
+    _NO_EVIDENCE, clean_answer, corrected_value, evidence_from, field_named, find_contact_name, find_reference, is_meaningful,
     is_negative, is_unknown, looks_like_org, looks_like_place, looks_like_time, place_from_respondent, promise_from,
 )
 from .parsing import (
     amount_from_text, find_id_numbers, find_phone, is_payload, mask_id_number, mask_ids, mask_phone, pick_amount,
 )
-from .texts import ANONYMOUS_NOTICE, FIELD_LABELS, ID_NOTICE, amount_text, read_back
+from .texts import FIELD_LABELS, amount_text, summary_lines
 from .urgency import assess_urgency
 
 logger = logging.getLogger(__name__)
@@ -45,12 +45,13 @@ AMOUNT_CATEGORIES = {
 # Slots the citizen fills, in the order they are asked.
 FIELD_SLOTS = [
     "description", "respondent", "promise", "promise_date", "amount", "place", "evidence",
-    "phone", "consent_disclose",
+    "phone", "confirm_anonymous", "consent_disclose",
 ]
 # Everything one complaint run owns; cleared when it is filed or cancelled.
 RUN_SLOTS = FIELD_SLOTS + [
     "category", "category_confidence", "reference", "contact_name", "anonymous", "id_number",
     "correcting", "field_to_correct", "confirmed", "urgent", "urgency_reason", "complaint_key", "retry_submit",
+    "anonymous_pending", "field_tries",
 ]
 # slot → field of POST /api/tickets, for field_sources.
 SLOT_TO_FIELD = {
@@ -64,8 +65,9 @@ SLOT_TO_FIELD = {
 # about, or took for a complaint, is not taken for one.
 SHORT_ANSWER = 8
 
-# Below this the NLU's second guess at a category is noise.
-MIN_GUESS = 0.05
+# A message the NLU took for a contact or 匿名 that is shorter than this is
+# no story, whatever words it has.
+CONTACT_ONLY = 25
 
 # Messages that are not an answer: rules answer them and the form resumes.
 INTERRUPTIONS = {"chitchat", "bot_challenge", "stop", "goodbye", "ask_human", "greet", "thank", "query_status"}
@@ -73,29 +75,38 @@ INTERRUPTIONS = {"chitchat", "bot_challenge", "stop", "goodbye", "ask_human", "g
 _ANONYMOUS_WORDS = re.compile(r"匿名|不留(?:电话|名|姓名|联系方式)|不方便留|不想留")
 _YES = re.compile(r"^(?:确认|确定|提交|没问题|对|对的|是|是的|正确|好|好的|可以|行|同意|没错)")
 _NO = re.compile(r"不同意|不要|不行|不可以|不用|别|不告诉|不公开|不愿意|不想")
+# 我不要匿名 / 可以告诉他们 / 实名: the word 匿名 is there, the wish is not.
+_NOT_ANONYMOUS = re.compile(r"不(?:要|用|想|必)?匿名|实名|可以告诉|告诉他们|留电话给")
+_CONSENT_NO = re.compile(
+    r"不同意|别告诉|不要告诉|不告诉|不要透露|别透露|不透露|不(?:要|想|愿意|方便)(?:让|给)?(?:他们|单位|对方)知道|保密"
+    r"|不要公开|不公开|不行|不可以|不愿意|不方便|^不要|^不用|^不[。！!]*$|^别")
+_CONSENT_YES = re.compile(
+    r"可以|行|没问题|告诉他们|告诉吧|同意|愿意|^好|^嗯|^是|^对|让他们联系|直接联系|无所谓|随便|没关系|^ok", re.I)
 _RETRY = re.compile(r"重新提交|再提交|重新发|再试|重试|提交|再来一次|再发一次|试一下|试试")
 _NOT_NOW = re.compile(r"不|别|算了|取消")
 
-OTHER_NOTICE = "您反映的事情不属于政务失信，我们会作为一般诉求转12345热线办理。我先记下几项信息。"
-PHONE_HINT = "这个号码好像不对。请留11位手机号，或带区号的座机，例如0535-6612345。"
-FIELD_HINTS = {
-    "description": "请再多说几句：哪个单位、答应了什么或欠了什么、现在怎么样了。",
-    "respondent": "没太听清是哪个单位。请说单位名称，例如“区住建局”“某某镇政府”；不清楚可以说“不清楚”。",
-    "promise": "请简单说说对方答应了什么，或者欠了您什么。",
-    "promise_date": "说个大概时间就行，例如“2023年10月”“去年年底”；记不清可以说“记不清”。",
-    "amount": "没听清金额。可以直接说数字，例如“35万”“12600元”；不清楚可以说“不清楚”。",
-    "place": "请说一下区县或街道的名称，例如“福山区”“东莱街道”。",
-    "evidence": "请说说有哪些材料，比如合同、结算单、聊天记录；没有的话请说“没有”。",
-    "consent_disclose": "请回答“同意”或“不同意”。",
-    "confirmed": "内容没问题请点“确认提交”；要修改请点“修改”，或直接告诉我哪里要改。",
-    "field_to_correct": "没听明白要改哪一项，请点下面的按钮选一下。",
+# The words that ask for anonymity; a phone number said in the same breath wins.
+# What an unclear answer to each question becomes after two tries, so the form
+# moves on and the operator sees what the citizen could not say.
+UNKNOWN_VALUES = {
+    "respondent": "不清楚", "promise": "不清楚", "promise_date": "记不清", "amount": "不详", "place": "不清楚",
+    "evidence": "不清楚", "consent_disclose": False,
 }
+# The phone slot when the citizen gave no usable number twice: asked no more,
+# filed without a number (and without consent to pass on what is not there).
+NO_PHONE = ""
+# How many unclear answers to one question before the form takes 不清楚.
+MAX_TRIES = 2
+# Words that only confirm: to a question that wants content they are no answer.
+_BARE_YES = re.compile(r"^(?:是|是的|对|对的|嗯|嗯嗯|好|好的|可以|行|有|有的|有啊|都有|ok|OK)[。！!~～.]*$")
 
 
 def required_slots(values: Dict[str, Any]) -> List[str]:
     """What this complaint still needs, given its category and choices."""
-    category = values.get("category") or "other"
+    category = values.get("category")  # None: the back office could not say; the operator will
     slots = ["description"]
+    if values.get("anonymous_pending"):
+        slots.append("confirm_anonymous")
     if category != "other":
         slots += ["respondent", "promise", "promise_date"]
     if category in AMOUNT_CATEGORIES:
@@ -104,7 +115,9 @@ def required_slots(values: Dict[str, Any]) -> List[str]:
     if category != "other":
         slots.append("evidence")
     if values.get("anonymous") is not True:
-        slots += ["phone", "consent_disclose"]
+        slots.append("phone")
+        if values.get("phone") != NO_PHONE:
+            slots.append("consent_disclose")
     if values.get("correcting"):
         slots.append("field_to_correct")
     slots.append("confirmed")
@@ -127,6 +140,17 @@ def _not_after_denial(turn: Turn, ent: Dict[str, Any]) -> bool:
     return not turn.text[max(0, start - 3):start].endswith(("不是", "不在", "并非"))
 
 
+def respondent_as_written(turn: Turn, ent: Dict[str, Any]) -> str:
+    """福山区住建局 / 开发区管委会: the NLU may mark the place and the body
+    apart; the body is named by both when they stand together."""
+    raw = turn.raw(ent)
+    start = ent.get("start")
+    for place in turn.spans("place"):
+        if isinstance(start, int) and place.get("end") == start and isinstance(place.get("start"), int):
+            return turn.text[place["start"]:start] + raw
+    return raw
+
+
 def _pick_entity(turn: Turn, entity: str, correcting: bool) -> Optional[Dict[str, Any]]:
     spans = turn.spans(entity)
     if not spans:
@@ -137,16 +161,44 @@ def _pick_entity(turn: Turn, entity: str, correcting: bool) -> Optional[Dict[str
     return spans[0]
 
 
-def _category_of(turn: Turn) -> Tuple[str, float]:
-    """The complain_<code> intent and its confidence. A complaint may start
-    with details (a phone number, 匿名, a unit's name): then the NLU's best
-    complaint guess, or 'other' until the story is told."""
-    if (turn.intent or "").startswith("complain_"):
-        return turn.intent[len("complain_"):], round(min(max(turn.confidence, 0.0), 1.0), 4)
-    best = next((r for r in turn.ranking if str(r.get("name", "")).startswith("complain_")), None)
-    if best and float(best.get("confidence") or 0) >= MIN_GUESS:
-        return best["name"][len("complain_"):], round(float(best["confidence"]), 4)
-    return "other", 0.0
+Note = Tuple[str, Tuple[Tuple[str, str], ...]]
+
+
+def note(notes: List[Note], response: str, **values: Any) -> None:
+    """Something to tell the citizen before the next question: a domain response and its values."""
+    notes.append((response, tuple((k, str(v)) for k, v in values.items())))
+
+
+def complaint_text(values: Dict[str, Any]) -> str:
+    """The complaint's whole text for the category model: the story and what the form gathered."""
+    parts: List[str] = []
+    for key in ("description", "promise", "evidence"):
+        value = values.get(key)
+        if isinstance(value, str) and value and value not in UNKNOWN_VALUES.values() and value != "无" \
+                and not any(value in p for p in parts):
+            parts.append(value)
+    return "。".join(parts)
+
+
+def _explicitly_anonymous(text: str, payload: bool, intent: Optional[str]) -> bool:
+    """Anonymity only when the citizen asks for it in words (or presses the button)."""
+    if payload:
+        return intent == "want_anonymous"
+    return bool(_ANONYMOUS_WORDS.search(text)) and not _NOT_ANONYMOUS.search(text)
+
+
+def consent_answer(text: str, intent: Optional[str]) -> Optional[bool]:
+    """可以/行/没问题/告诉他们吧 → True; 别告诉/不要透露/不同意 → False; else None."""
+    raw = (text or "").strip()
+    if _CONSENT_NO.search(raw):
+        return False
+    if _CONSENT_YES.search(raw):
+        return True
+    if intent == "deny":
+        return False
+    if intent == "affirm":
+        return True
+    return None
 
 
 class ValidateComplaintForm(FormValidationAction):
@@ -161,7 +213,7 @@ class ValidateComplaintForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         values = _slots(tracker)
-        notes: List[str] = []
+        notes: List[Note] = []
         if loop_activated_now(tracker, FORM):
             updates = self.start(tracker, values, notes)
         elif loop_resumed_now(tracker, FORM):
@@ -169,14 +221,15 @@ class ValidateComplaintForm(FormValidationAction):
             updates = {}
         else:
             turn = latest_turn(tracker)
-            if turn.intent in INTERRUPTIONS:
+            if turn.intent in INTERRUPTIONS and not self._answers(turn, tracker.get_slot("requested_slot")):
                 return [ActionExecutionRejected(FORM)]
             updates = self.answer(tracker, turn, values, notes)
             if updates is None:
                 # unclear and unusable: the rephrase rule takes over
                 return [ActionExecutionRejected(FORM)]
-        for note in dict.fromkeys(notes):
-            dispatcher.utter_message(text=note)
+        await self.categorise(values, updates, notes)
+        for response, kwargs in dict.fromkeys(notes):
+            dispatcher.utter_message(response=response, **dict(kwargs))
         merged = {**values, **updates}
         requested = next_slot(merged)
         events: List[EventType] = [SlotSet(k, v) for k, v in updates.items()]
@@ -189,26 +242,71 @@ class ValidateComplaintForm(FormValidationAction):
         events.append(SlotSet("requested_slot", requested))
         return events
 
+    @staticmethod
+    def _answers(turn: Turn, requested: Optional[str]) -> bool:
+        """Words that answer, whatever the NLU took them for: '你好，我电话138……',
+        '告诉他们吧，让他们直接找我' (not a wish for a person), '有结算单'."""
+        text = turn.text or ""
+        if find_phone(text) or any(turn.spans(e) for e in ("amount", "respondent", "place")):
+            return True
+        if requested in UNKNOWN_VALUES and is_unknown(clean_answer(text)):
+            return True  # 不清楚 / 记不清了 is an answer, not a wish to stop
+        if requested == "consent_disclose":
+            return consent_answer(text, None) is not None
+        if requested in ("evidence", "amount") and is_negative(clean_answer(text)):
+            return True  # 没有 is no evidence, not 'no, stop'
+        if requested == "evidence":
+            return bool(evidence_from(text))
+        if requested == "amount":
+            return amount_from_text(text) is not None
+        if requested == "phone":
+            # '电话就算了吧' or a mistyped number answers, it does not stop
+            return bool(re.search(r"电话|号码|不方便|不想留", text)) or len(re.sub(r"\D", "", text)) >= 5
+        return False
+
+    async def categorise(self, values: Dict[str, Any], updates: Dict[str, Any], notes: List[Note]) -> None:
+        """The category of the whole complaint from the back office, whenever
+        the story grows. Unreachable: the form goes on, the operator decides."""
+        if not any(k in updates for k in ("description", "promise", "evidence")):
+            return
+        merged = {**values, **updates}
+        text = complaint_text(merged)
+        if not is_meaningful(text):
+            return
+        try:
+            seen = await backoffice.understand(text, merged.get("respondent"), merged.get("place"))
+        except (backoffice.BackofficeUnavailable, backoffice.BackofficeRefused) as e:
+            logger.warning("no category from the back office: %s", e)
+            return
+        category = seen.get("category")
+        if not isinstance(category, str) or not category:
+            return
+        updates["category"] = category
+        confidence = seen.get("confidence")
+        updates["category_confidence"] = round(float(confidence), 4) if isinstance(confidence, (int, float)) else None
+        if category == "other" and values.get("category") != "other":
+            notes.insert(0, ("utter_ordinary_matter", ()))
+        respondent = seen.get("respondent")
+        if category != "other" and merged.get("respondent") is None and isinstance(respondent, str) and respondent:
+            updates["respondent"] = respondent[:200]
+
     # ------------------------------------------------------------ first message
 
-    def start(self, tracker: Tracker, values: Dict[str, Any], notes: List[str]) -> Dict[str, Any]:
+    def start(self, tracker: Tracker, values: Dict[str, Any], notes: List[Note]) -> Dict[str, Any]:
         turn = latest_turn(tracker)
         # A button press (after "您是想反映……吗？") carries no words: the
         # complaint is in the message before it.
         source = last_spoken_turn(tracker) if turn.is_payload else turn
         source = source or turn
         u: Dict[str, Any] = {name: None for name in RUN_SLOTS if values.get(name) is not None}
-        category, confidence = _category_of(turn)
-        u["category"] = category
-        u["category_confidence"] = confidence
         u["complaint_key"] = run_key(tracker.sender_id, turn.message_id or str(turn.timestamp))
         text = (mask_ids(source.text) or "").strip()
-        if is_meaningful(text):
+        # '我电话138……' or '我想匿名' starts the complaint but tells no story
+        contact_only = turn.intent in ("give_contact", "want_anonymous") and len(text) < CONTACT_ONLY
+        if is_meaningful(text) and not contact_only:
             self._take_description(text, u, {})
         state = {**{k: None for k in RUN_SLOTS}, **u}
         self.common(source, state, u, notes, requested=None, correcting=False)
-        if turn.intent == "complain_other":
-            notes.insert(0, OTHER_NOTICE)
         return u
 
     @staticmethod
@@ -227,50 +325,70 @@ class ValidateComplaintForm(FormValidationAction):
 
     # ------------------------------------------------------------ later messages
 
-    def answer(self, tracker: Tracker, turn: Turn, values: Dict[str, Any], notes: List[str]) -> Optional[Dict[str, Any]]:
+    def answer(self, tracker: Tracker, turn: Turn, values: Dict[str, Any], notes: List[Note]) -> Optional[Dict[str, Any]]:
         requested = tracker.get_slot("requested_slot")
         correcting = turn.intent == "correct_field" or requested in ("confirmed", "field_to_correct")
         u: Dict[str, Any] = {}
+        if requested == "confirm_anonymous":
+            self.confirm_anonymous(turn, values, u, notes)
+            return u
         self.common(turn, values, u, notes, requested=requested, correcting=correcting)
 
         fields_changed = any(k in FIELD_SLOTS for k in u)
         if (turn.intent == "correct_field" or requested == "field_to_correct"
-                or (requested == "confirmed" and (turn.intent == "deny" or fields_changed))):
+                or (requested == "confirmed" and (turn.intent == "deny" or fields_changed or _NO.search(turn.text)))):
             self.correction(turn, values, u, notes, requested)
         elif requested == "confirmed":
             if turn.intent == "affirm" or (_YES.search(turn.text.strip()) and not _NO.search(turn.text)):
                 u["confirmed"] = True
             else:
-                notes.append(FIELD_HINTS["confirmed"])
+                note(notes, "utter_hint_confirmed")
         elif requested and requested not in u:
             self.fill_requested(requested, turn, values, u, notes)
 
         if requested in ("confirmed", "field_to_correct") and any(k in FIELD_SLOTS for k in u):
             u["confirmed"] = None
-        progress = [k for k in u if k != "id_number"]
-        if turn.intent == "nlu_fallback" and not progress:
+        progress = [k for k in u if k not in ("id_number", "field_tries")]
+        if turn.intent == "nlu_fallback" and not progress and not notes:
             return None
         return u
 
-    def common(self, turn: Turn, values: Dict[str, Any], u: Dict[str, Any], notes: List[str],
+    def confirm_anonymous(self, turn: Turn, values: Dict[str, Any], u: Dict[str, Any], notes: List[Note]) -> None:
+        """A phone was given, then 匿名: the phone goes only when the citizen says so."""
+        text = turn.text.strip()
+        keep = turn.intent == "deny" or bool(re.search(r"保留|留着|不匿名|实名|不要匿名|算了", text))
+        drop = not keep and (turn.intent == "affirm" or bool(_YES.search(text)) or "确定匿名" in text)
+        if keep:
+            u.update(anonymous_pending=None, anonymous=False)
+            note(notes, "utter_phone_kept", phone=mask_phone(values.get("phone")))
+        elif drop:
+            u.update(anonymous_pending=None, anonymous=True, phone=None, consent_disclose=None, contact_name=None)
+            note(notes, "utter_anonymous_notice")
+        else:
+            note(notes, "utter_hint_confirm_anonymous")
+
+    def common(self, turn: Turn, values: Dict[str, Any], u: Dict[str, Any], notes: List[Note],
                requested: Optional[str], correcting: bool) -> None:
-        """What any message can carry: an ID number, 匿名, a phone number,
-        a name, a contract number and the NLU's entities."""
+        """What any message can carry, whatever was asked: an ID number, 匿名,
+        a phone number, a name, a contract number, the NLU's entities and the
+        evidence it names."""
         text = turn.text or ""
         ids = find_id_numbers(text) + [mask_id_number(v) for v in turn.values("id_number")]
         if ids:
             u["id_number"] = ids[-1]
-            notes.append(ID_NOTICE)
+            note(notes, "utter_id_notice")
 
         current = {**values, **u}
-        wants_anonymous = turn.intent == "want_anonymous" or (
-            requested in ("phone", None) and bool(_ANONYMOUS_WORDS.search(text)) and not find_phone(text))
-        if wants_anonymous:
-            if current.get("anonymous") is not True:
-                notes.append(ANONYMOUS_NOTICE)
-            u.update(anonymous=True, phone=None, consent_disclose=None, contact_name=None)
+        phone = next((p for p in (find_phone(v) for v in turn.values("phone")) if p), None) or find_phone(text)
+        if not phone and _explicitly_anonymous(text, turn.is_payload, turn.intent):
+            if current.get("phone"):
+                # never drop a number the citizen gave without asking
+                u["anonymous_pending"] = True
+            else:
+                if current.get("anonymous") is not True:
+                    note(notes, "utter_anonymous_notice")
+                u.update(anonymous=True, phone=None, consent_disclose=None, contact_name=None)
         else:
-            phone = next((p for p in (find_phone(v) for v in turn.values("phone")) if p), None) or find_phone(text)
             if phone:
                 if phone != current.get("phone"):
                     u["phone"] = phone
@@ -278,8 +396,6 @@ class ValidateComplaintForm(FormValidationAction):
                     u["anonymous"] = False
                     if current.get("anonymous") is True:
                         u["consent_disclose"] = None
-            elif requested == "phone" and len(re.sub(r"\D", "", text)) >= 5:
-                notes.append(PHONE_HINT)
             name = find_contact_name(text)
             if name and (current.get("contact_name") is None or correcting or requested == "phone"):
                 u["contact_name"] = name
@@ -294,11 +410,12 @@ class ValidateComplaintForm(FormValidationAction):
                 continue
             if current.get(slot) is not None and not correcting and requested != slot:
                 continue
-            value = mask_ids(str(ent.get("value"))).strip()[:200]
-            if slot == "place" and requested == "place":
+            # the citizen's own words (开发区管委会), not a synonym's canonical name
+            value = mask_ids(respondent_as_written(turn, ent) if slot == "respondent" else turn.raw(ent)).strip()[:200]
+            if slot in ("respondent", "place") and requested == slot:
                 # 牟平区宁海街道 says more than the 牟平区 the NLU marked
                 answer = clean_answer(text)
-                if value in answer and len(answer) <= 20 and looks_like_place(answer):
+                if value in answer and len(answer) <= 20 and (looks_like_place(answer) or looks_like_org(answer)):
                     value = answer
             if value and value != current.get(slot):
                 u[slot] = value
@@ -315,43 +432,55 @@ class ValidateComplaintForm(FormValidationAction):
             if value is not None and value != current.get("amount"):
                 u["amount"] = value
 
+        # evidence named in any answer (asked for the place: "有判决书")
+        if current.get("evidence") is None and requested not in ("evidence", "description", None):
+            evidence = evidence_from(text)
+            if evidence and evidence != "无":
+                u["evidence"] = evidence
+
     def fill_requested(self, requested: str, turn: Turn, values: Dict[str, Any], u: Dict[str, Any],
-                       notes: List[str]) -> None:
+                       notes: List[Note]) -> None:
         """The answer to the question just asked, from the words themselves.
 
-        A message about the citizen's contact (a phone number, a name, 匿名)
-        is not taken as the answer; a message the NLU was unsure about is taken
-        only when it looks like this kind of answer."""
+        A message that already gave other fields is not also taken as this
+        answer; an unclear answer gets a concrete example, and the second one
+        is taken as 不清楚 so the citizen is never stuck."""
         if turn.is_payload and requested != "consent_disclose":
             return
-        if turn.intent in ("give_contact", "want_anonymous") or any(
-                k in u for k in ("phone", "anonymous", "contact_name")):
+        if any(k in u for k in ("phone", "anonymous", "contact_name", "anonymous_pending")) and requested != "phone":
             return
+        other_fields = [k for k in u if k in FIELD_SLOTS and k != requested]
         text = (mask_ids(turn.text) or "").strip()
         answer = clean_answer(text)
         unsure = turn.intent == "nlu_fallback"
         # more of the story rather than a short answer
-        story = (turn.intent or "").startswith("complain_")
+        story = turn.intent == "complain" and len(answer) > SHORT_ANSWER
+        bare = bool(_BARE_YES.match(text))
         # a plain answer: anything but a bare yes/no or more story
-        plain = not unsure and not story and turn.intent not in ("affirm", "deny") and len(answer) >= 2
+        plain = not unsure and not story and not bare and turn.intent not in ("affirm", "deny") and len(answer) >= 2
         value: Any = None
 
         if requested == "description":
             if is_meaningful(text):
-                self._add_to_story(text, turn, values, u)
+                self._add_to_story(text, values, u)
                 return
+        elif other_fields and (requested in ("respondent", "place", "promise_date")
+                               or (requested == "promise" and not promise_from(text + "。" * 12))):
+            return  # 'asked for the place: 有判决书' answered something else
         elif requested == "respondent":
             if is_unknown(answer):
                 value = "不清楚"
-            elif plain or (looks_like_org(answer) and len(answer) <= SHORT_ANSWER):
+            elif (plain and len(answer) <= 40) or (looks_like_org(answer) and len(answer) <= 2 * SHORT_ANSWER):
                 value = answer[:200]
         elif requested == "promise":
-            if (unsure and len(answer) >= 4 and promise_from(text + "。" * 12)) or plain or story:
+            if is_unknown(answer):
+                value = "不清楚"
+            elif (plain and len(answer) >= 3) or story:
                 value = text[:2000]
         elif requested == "promise_date":
             if is_unknown(answer):
                 value = "记不清"
-            elif looks_like_time(answer):
+            elif looks_like_time(answer) and len(answer) <= 30:
                 value = answer[:100]
         elif requested == "amount":
             value = amount_from_text(text)
@@ -360,68 +489,101 @@ class ValidateComplaintForm(FormValidationAction):
         elif requested == "place":
             if is_unknown(answer):
                 value = "不清楚"
-            elif plain or (looks_like_place(answer) and len(answer) <= SHORT_ANSWER):
+            elif (plain and len(answer) <= 20) or (looks_like_place(answer) and len(answer) <= SHORT_ANSWER):
                 value = answer[:200]
         elif requested == "evidence":
-            if turn.intent == "deny" or is_negative(answer):
+            if turn.intent == "deny" or is_negative(answer) or _NO_EVIDENCE.search(text):
                 value = "无"
-            elif turn.intent == "affirm" or answer in ("有", "有的", "有啊", "都有"):
-                value = None  # which evidence? the hint asks
+            elif is_unknown(answer):
+                value = "不清楚"
+            elif evidence_from(text):
+                value = (evidence_from(text) if len(text) > 40 else text)[:2000]
+            elif bare or turn.intent == "affirm":
+                value = None  # which evidence? the example asks
             elif evidence_from(text) or plain:
                 value = (evidence_from(text) if len(text) > 40 else text)[:2000]
         elif requested == "consent_disclose":
-            raw = turn.text.strip()
-            if turn.intent == "deny" or _NO.search(raw):
-                value = False
-            elif turn.intent == "affirm" or _YES.search(raw):
-                value = True
+            value = consent_answer(turn.text, turn.intent)
         elif requested == "phone":
-            return  # numbers and 匿名 are taken in common(), which also gives the hint
+            # numbers and 匿名 are taken in common(); anything else is a failed answer
+            if not any(k in u for k in ("phone", "anonymous", "anonymous_pending")):
+                self.failed_phone(text, values, u, notes)
+            return
 
         if value is not None:
             u[requested] = value
-        elif story and is_meaningful(text):
+            return
+        if story and is_meaningful(text):
             # not the answer but more of the story: keep it, ask again
-            self._add_to_story(text, turn, values, u)
-        elif not unsure and requested in FIELD_HINTS:
-            notes.append(FIELD_HINTS[requested])
+            self._add_to_story(text, values, u)
+            return
+        self.failed(requested, values, u, notes)
 
-    def _add_to_story(self, text: str, turn: Turn, values: Dict[str, Any], u: Dict[str, Any]) -> None:
-        """Append to the description; a clearer complaint intent than the one
-        the complaint started with sets the category."""
+    @staticmethod
+    def failed(requested: str, values: Dict[str, Any], u: Dict[str, Any], notes: List[Note]) -> None:
+        """An answer that did not answer: first a concrete example, then 不清楚 and on."""
+        tries = dict(values.get("field_tries") or {})
+        tries[requested] = tries.get(requested, 0) + 1
+        u["field_tries"] = tries
+        if tries[requested] >= MAX_TRIES and requested in UNKNOWN_VALUES:
+            u[requested] = UNKNOWN_VALUES[requested]
+            if requested == "consent_disclose":
+                note(notes, "utter_hint_consent_disclose")
+            else:
+                note(notes, "utter_taken_unknown", label=FIELD_LABELS[requested])
+        else:
+            note(notes, f"utter_hint_{requested}")
+
+    @staticmethod
+    def failed_phone(text: str, values: Dict[str, Any], u: Dict[str, Any], notes: List[Note]) -> None:
+        """No number in the answer: say what a number looks like; the second
+        time, go on without one (not anonymous: the citizen never said so)."""
+        tries = dict(values.get("field_tries") or {})
+        tries["phone"] = tries.get("phone", 0) + 1
+        u["field_tries"] = tries
+        if tries["phone"] >= MAX_TRIES:
+            u["phone"] = NO_PHONE
+            note(notes, "utter_phone_not_given")
+        else:
+            note(notes, "utter_phone_hint" if len(re.sub(r"\D", "", text)) >= 5 else "utter_hint_phone")
+
+    def _add_to_story(self, text: str, values: Dict[str, Any], u: Dict[str, Any]) -> None:
+        """Append to the description (the category follows the whole text)."""
         before = values.get("description")
         if before and text in before:
             return
         self._take_description(text if not before else f"{before}。{text}", u, values)
-        if (turn.intent or "").startswith("complain_") and (
-                values.get("category") in (None, "other")
-                or turn.confidence > (values.get("category_confidence") or 0)):
-            u["category"] = turn.intent[len("complain_"):]
-            u["category_confidence"] = round(turn.confidence, 4)
 
-    def correction(self, turn: Turn, values: Dict[str, Any], u: Dict[str, Any], notes: List[str],
+    def correction(self, turn: Turn, values: Dict[str, Any], u: Dict[str, Any], notes: List[Note],
                    requested: Optional[str]) -> None:
-        """'金额说错了，是三十五万' / '我要改一下地点' / '不对' at the read-back."""
-        changed = [k for k in FIELD_SLOTS + ["anonymous"] if k in u]
+        """'金额说错了，是三十五万' / '单位不对，是开发区管委会' / '不对' at the read-back."""
         field = field_named(turn.text) if not turn.is_payload else None
+        value = corrected_value(turn.text) if field else None
         u["correcting"] = None
         u["confirmed"] = None
+        by_entity = [k for k in FIELD_SLOTS if k in u]
+        if field in ("respondent", "place", "promise", "promise_date", "evidence", "description") and value:
+            # '单位不对，是开发区管委会': the citizen's words win over an entity
+            # the NLU cut short (管委会), but not over another field it found
+            new = self._value_for(field, value)
+            if new is not None and (not by_entity or (by_entity == [field] and str(u[field]) in new)):
+                u[field] = new
+        changed = [k for k in FIELD_SLOTS + ["anonymous"] if k in u]
         if changed:
             # the new value came with the message (an entity, a phone number)
             for slot in changed:
-                if u[slot] is not None and slot not in ("anonymous", "consent_disclose"):
-                    notes.append(f"好的，{FIELD_LABELS[slot]}已改为：{self._display(slot, u[slot])}。")
+                if u[slot] is not None and slot not in ("anonymous", "consent_disclose", "confirm_anonymous"):
+                    note(notes, "utter_field_corrected", label=FIELD_LABELS[slot], value=self._display(slot, u[slot]))
             return
         if field is None:
             if requested == "field_to_correct" and not turn.is_payload and turn.text.strip():
-                notes.append(FIELD_HINTS["field_to_correct"])
+                note(notes, "utter_hint_field_to_correct")
             u["correcting"] = True
             return
-        value = corrected_value(turn.text)
         new = self._value_for(field, value) if value else None
         if new is not None:
             u[field] = new
-            notes.append(f"好的，{FIELD_LABELS[field]}已改为：{self._display(field, new)}。")
+            note(notes, "utter_field_corrected", label=FIELD_LABELS[field], value=self._display(field, new))
             return
         # ask that field again
         if field == "anonymous":
@@ -432,8 +594,11 @@ class ValidateComplaintForm(FormValidationAction):
                 u["anonymous"] = None
         elif field in required_slots({**values, **u}):
             u[field] = None
+            tries = dict(values.get("field_tries") or {})
+            tries.pop(field, None)
+            u["field_tries"] = tries
         else:
-            notes.append(f"这次投诉不需要填写{FIELD_LABELS.get(field, '这一项')}。")
+            note(notes, "utter_field_not_needed", label=FIELD_LABELS.get(field, "这一项"))
 
     @staticmethod
     def _value_for(field: str, value: str) -> Any:
@@ -448,6 +613,8 @@ class ValidateComplaintForm(FormValidationAction):
             return clean_answer(value)[:200] or None
         if field in ("promise", "evidence", "description"):
             return value[:2000]
+        if field == "consent_disclose":
+            return consent_answer(value, None)
         return None
 
     @staticmethod
@@ -456,11 +623,24 @@ class ValidateComplaintForm(FormValidationAction):
             return amount_text(value)
         if slot == "phone":
             return mask_phone(value)
+        if slot == "consent_disclose":
+            return "同意告知承办单位" if value else "不告知承办单位"
         return str(value)
 
 
+class ActionAskConfirmAnonymous(Action):
+    """'确定匿名吗？' with the (masked) number the citizen gave."""
+
+    def name(self) -> Text:
+        return "action_ask_confirm_anonymous"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_ask_confirm_anonymous", phone=mask_phone(tracker.get_slot("phone")))
+        return []
+
+
 class ActionAskConfirmed(Action):
-    """The read-back: the whole complaint, then 确认提交 / 修改."""
+    """The read-back: the whole complaint in the citizen's words, then 确认提交 / 修改."""
 
     def name(self) -> Text:
         return "action_ask_confirmed"
@@ -469,10 +649,8 @@ class ActionAskConfirmed(Action):
         slots = _slots(tracker)
         urgent, reason = complaint_urgency(tracker, slots)
         slots.update(urgent=urgent, urgency_reason=reason)
-        dispatcher.utter_message(
-            text=read_back(slots, amount_needed=(slots.get("category") in AMOUNT_CATEGORIES)),
-            buttons=[{"title": "确认提交", "payload": "/affirm"}, {"title": "修改", "payload": "/correct_field"}],
-        )
+        summary = "\n".join(summary_lines(slots, amount_needed=(slots.get("category") in AMOUNT_CATEGORIES)))
+        dispatcher.utter_message(response="utter_read_back", summary=summary)
         return [SlotSet("urgent", urgent), SlotSet("urgency_reason", reason)]
 
 
@@ -517,7 +695,8 @@ def ticket_payload(tracker: Tracker) -> Dict[str, Any]:
         "sender_id": tracker.sender_id,
         "conversation_id": tracker.sender_id,
         "description": mask_ids(description)[:5000],
-        "category": s.get("category") or "other",
+        # no category: the back office could not be asked; an operator decides
+        "category": s.get("category"),
         "category_confidence": float(confidence) if isinstance(confidence, (int, float)) else None,
         "respondent": short("respondent", 200),
         "promise": short("promise", 2000),
@@ -530,7 +709,7 @@ def ticket_payload(tracker: Tracker) -> Dict[str, Any]:
         "urgency_reason": reason,
         "anonymous": anonymous,
         "contact_name": None if anonymous else short("contact_name", 100),
-        "contact_phone": None if anonymous else s.get("phone"),
+        "contact_phone": None if anonymous else (s.get("phone") or None),
         "consent_disclose": bool(s.get("consent_disclose")) and not anonymous,
         "field_sources": sources,
     }
@@ -570,7 +749,7 @@ class ActionSubmitComplaint(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if not tracker.get_slot("complaint_key"):
-            dispatcher.utter_message(text="目前没有待提交的投诉。请直接说说您遇到的情况。")
+            dispatcher.utter_message(response="utter_no_complaint_pending")
             return [SlotSet("submit_pending", False)]
         payload = ticket_payload(tracker)
         try:
@@ -579,10 +758,9 @@ class ActionSubmitComplaint(Action):
             return [SlotSet("submit_pending", True), SlotSet("retry_submit", None)]
         except backoffice.BackofficeRefused as e:
             logger.error("ticket refused (%s): %s", e.status, e.body)
-            dispatcher.utter_message(
-                text=f"抱歉，投诉没能提交：{e.error}\n请说“转人工”，工作人员会帮您处理；您填写的内容还在。")
+            dispatcher.utter_message(response="utter_ticket_refused", error=e.error)
             return [SlotSet("submit_pending", False)]
-        dispatcher.utter_message(text=filed_message(data, payload))
+        dispatcher.utter_message(response="utter_ticket_filed", filed=filed_message(data, payload))
         number, code = data.get("number"), data.get("query_code")
         return _clear_run() + [
             SlotSet("filed_ticket_number", number), SlotSet("filed_query_code", code),
@@ -598,7 +776,7 @@ class ActionCancelComplaint(Action):
         return "action_cancel_complaint"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text="好的，这次投诉已取消，您说的内容没有提交。以后有需要，随时找我。")
+        dispatcher.utter_message(response="utter_complaint_cancelled")
         return _clear_run() + [SlotSet("submit_pending", False), SlotSet("requested_slot", None)]
 
 

@@ -8,8 +8,6 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from .texts import category_name
-
 INTENT_QUESTIONS = {
     "query_status": "查询工单进度",
     "ask_human": "转人工服务",
@@ -26,11 +24,8 @@ INTENT_QUESTIONS = {
 def question_for(intent: Optional[str]) -> Optional[str]:
     if not intent:
         return None
-    if intent.startswith("complain_"):
-        code = intent[len("complain_"):]
-        if code == "other":
-            return "反映一个一般诉求"
-        return f"反映“{category_name(code)}”方面的问题"
+    if intent == "complain":
+        return "反映一个问题、投诉或举报"
     if intent.startswith("rate_"):
         return "对办理结果做评价"
     return INTENT_QUESTIONS.get(intent)
@@ -50,8 +45,5 @@ class ActionDefaultAskAffirmation(Action):
         if guess is None:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
-        dispatcher.utter_message(
-            text=f"抱歉，我不太确定您的意思。您是想{question_for(guess)}吗？",
-            buttons=[{"title": "是的", "payload": f"/{guess}"}, {"title": "都不是", "payload": "/out_of_scope"}],
-        )
+        dispatcher.utter_message(response="utter_did_you_mean", question=question_for(guess), guess=guess)
         return []

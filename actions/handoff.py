@@ -28,10 +28,7 @@ class ActionHandoff(Action):
         try:
             await backoffice.handoff(tracker.sender_id, input_channel(tracker), tracker.sender_id, reason)
         except (backoffice.BackofficeUnavailable, backoffice.BackofficeRefused):
-            dispatcher.utter_message(text="抱歉，人工服务暂时接不通。请稍后再试，或直接拨打12345热线。")
+            dispatcher.utter_message(response="utter_handoff_unavailable")
             return []
-        dispatcher.utter_message(
-            text=(f"好的，已为您转人工服务。工作人员会在工作时间（{service_hours()}）尽快在这里回复您；"
-                  "非工作时间的留言，下一个工作日处理。")
-        )
+        dispatcher.utter_message(response="utter_handoff_done", hours=service_hours())
         return []

@@ -19,15 +19,9 @@ from rasa_sdk.types import DomainDict
 from . import backoffice
 from .conversation import Turn, latest_turn, loop_activated_now, loop_resumed_now, user_events
 from .parsing import find_query_code, find_ticket_number, halfwidth, is_payload
-from .texts import RATING_BUTTONS
 
 logger = logging.getLogger(__name__)
 
-NOT_FOUND = "工单号或查询码不正确，请核对后再试。"
-UNAVAILABLE = "抱歉，查询系统暂时连不上，请稍后再试；也可以拨打12345热线查询。"
-NUMBER_HINT = "工单号的格式是“日期-序号”，例如 20261122-0007，请核对后再发一次。"
-CODE_HINT = "查询码是8位数字，请核对后再发一次。"
-FORGOT_CODE = "查询码是提交投诉时发给您的。实在找不到的话，可以拨打12345热线，核实身份后帮您查询。"
 
 SATISFACTION = {
     "rate_very_satisfied": "非常满意",
@@ -68,7 +62,7 @@ class TicketLookupValidation(FormValidationAction):
             number, code = self.start(tracker, turn)
             events += [SlotSet("ticket_number", number), SlotSet("query_code", code)]
         elif not loop_resumed_now(tracker, self.form):
-            if turn.intent in _LEAVE or (turn.intent or "").startswith("complain_"):
+            if turn.intent in _LEAVE or turn.intent == "complain":
                 return [ActionExecutionRejected(self.form)]
             said_number, said_code = _from_message(turn)
             requested = tracker.get_slot("requested_slot")
@@ -80,13 +74,13 @@ class TicketLookupValidation(FormValidationAction):
             if said_number or said_code:
                 events += [SlotSet("ticket_number", number), SlotSet("query_code", code)]
             elif requested == "query_code" and _FORGOT.search(text):
-                dispatcher.utter_message(text=FORGOT_CODE)
+                dispatcher.utter_message(response="utter_forgot_query_code")
             elif requested == "ticket_number" and not is_payload(turn.text):
-                dispatcher.utter_message(text=NUMBER_HINT if re.search(r"\d{4}", text) else
-                                         "请发工单号，例如 20261122-0007。不查了可以说“算了”。")
+                dispatcher.utter_message(response="utter_hint_ticket_number" if re.search(r"\d{4}", text)
+                                         else "utter_ask_ticket_number_again")
             elif requested == "query_code" and not is_payload(turn.text):
-                dispatcher.utter_message(text=CODE_HINT if re.search(r"\d", text) else
-                                         "请发8位查询码。不查了可以说“算了”。")
+                dispatcher.utter_message(response="utter_hint_query_code" if re.search(r"\d", text)
+                                         else "utter_ask_query_code_again")
             if not events and requested:
                 events.append(SlotSet(requested, None))
         requested_next = "ticket_number" if not number else ("query_code" if not code else None)
@@ -144,20 +138,23 @@ class ActionCheckStatus(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         number, code = tracker.get_slot("ticket_number"), tracker.get_slot("query_code")
         if not (number and code):
-            dispatcher.utter_message(text="需要工单号和查询码才能查询。想查的时候发“查进度”就行。")
+            dispatcher.utter_message(response="utter_status_needs_number")
             return []
         try:
             data = await backoffice.ticket_status(number, code, tracker.sender_id)
         except backoffice.BackofficeUnavailable:
-            dispatcher.utter_message(text=UNAVAILABLE)
+            dispatcher.utter_message(response="utter_status_unavailable")
             return []
         except backoffice.BackofficeRefused as e:
             # 404 for a wrong number and for a wrong code alike; 429 says when to try again
-            dispatcher.utter_message(text=NOT_FOUND if e.status in (403, 404) else e.error)
+            if e.status in (403, 404):
+                dispatcher.utter_message(response="utter_ticket_not_found")
+            else:
+                dispatcher.utter_message(response="utter_back_office_says", message=e.error)
             return [SlotSet("ticket_number", None), SlotSet("query_code", None)]
-        dispatcher.utter_message(text=_status_text(data))
+        dispatcher.utter_message(response="utter_ticket_status", status=_status_text(data))
         if data.get("followup_open"):
-            dispatcher.utter_message(text="承办单位已经答复。请您对办理结果做个评价：", buttons=RATING_BUTTONS)
+            dispatcher.utter_message(response="utter_ask_rating_after_reply")
         return []
 
 
@@ -185,21 +182,21 @@ class ActionSubmitFollowup(Action):
         level, comment = _rating_turn(tracker)
         satisfaction = satisfaction or level
         if not (number and code and satisfaction):
-            dispatcher.utter_message(text="请选择您对办理结果的评价：", buttons=RATING_BUTTONS)
+            dispatcher.utter_message(response="utter_ask_rating")
             return [SlotSet("satisfaction", None)]
         try:
             data = await backoffice.followup(number, code, satisfaction, comment, tracker.sender_id)
         except backoffice.BackofficeUnavailable:
-            dispatcher.utter_message(text="抱歉，评价暂时没提交成功，请稍后再发一次您的评价。")
+            dispatcher.utter_message(response="utter_rating_failed")
             return [SlotSet("satisfaction", None)]
         except backoffice.BackofficeRefused as e:
             if e.status == 409:
-                dispatcher.utter_message(text="这张工单目前还没有需要评价的答复。答复后我们会请您评价。")
+                dispatcher.utter_message(response="utter_nothing_to_rate")
             elif e.status in (403, 404):
-                dispatcher.utter_message(text=NOT_FOUND)
+                dispatcher.utter_message(response="utter_ticket_not_found")
                 return [SlotSet("satisfaction", None), SlotSet("ticket_number", None), SlotSet("query_code", None)]
             else:
-                dispatcher.utter_message(text=e.error)
+                dispatcher.utter_message(response="utter_back_office_says", message=e.error)
             return [SlotSet("satisfaction", None)]
-        dispatcher.utter_message(text=data.get("message") or "感谢您的评价。")
+        dispatcher.utter_message(response="utter_back_office_says", message=data.get("message") or "感谢您的评价。")
         return [SlotSet("satisfaction", None)]

@@ -49,22 +49,6 @@ FIELD_LABELS = {
 }
 
 # Buttons become inline keyboards on Telegram and buttons on the web page.
-CONFIRM_BUTTONS = [
-    {"title": "确认提交", "payload": "/affirm"},
-    {"title": "修改", "payload": "/correct_field"},
-]
-RATING_BUTTONS = [
-    {"title": "非常满意", "payload": "/rate_very_satisfied"},
-    {"title": "满意", "payload": "/rate_satisfied"},
-    {"title": "一般", "payload": "/rate_neutral"},
-    {"title": "不满意", "payload": "/rate_unsatisfied"},
-]
-
-ANONYMOUS_NOTICE = (
-    "好的，按匿名投诉登记。请注意：匿名后我们无法打电话给您回访，"
-    "办理结果请您凭工单号和查询码自己查询。"
-)
-ID_NOTICE = "提醒：投诉不需要身份证号，已为您隐去，不会保存完整号码。"
 
 
 def service_hours() -> str:
@@ -103,6 +87,8 @@ def summary_lines(slots: Dict[str, Any], amount_needed: bool) -> List[str]:
             lines.append(f"{FIELD_LABELS[key]}：{_shorten(slots[key])}")
     if slots.get("anonymous"):
         lines.append("联系方式：匿名（无法电话回访）")
+    elif slots.get("phone") == "":
+        lines.append("联系电话：未留（无法电话回访）")
     else:
         contact = mask_phone(slots.get("phone"))
         if slots.get("contact_name"):
@@ -112,14 +98,6 @@ def summary_lines(slots: Dict[str, Any], amount_needed: bool) -> List[str]:
     if slots.get("urgent") and slots.get("urgency_reason"):
         lines.append(f"紧急情况：{slots['urgency_reason']}（会优先处理）")
     return lines
-
-
-def read_back(slots: Dict[str, Any], amount_needed: bool) -> str:
-    return "\n".join(
-        ["请核对您的投诉内容："]
-        + summary_lines(slots, amount_needed)
-        + ["没有问题请点“确认提交”；需要修改请点“修改”，或直接告诉我哪里要改。"]
-    )
 
 
 def compact_summary(slots: Dict[str, Any], limit: int = 400) -> str:

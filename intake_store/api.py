@@ -5,6 +5,7 @@ document served at /api/openapi.json, so the document cannot drift from the rout
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Callable
 
@@ -15,6 +16,7 @@ from . import schemas as S
 from . import tickets as T
 from .lifecycle import RULES, STATE_NAMES
 from .throttle import THROTTLES, address_of, lookup_refused
+from .understanding import understand
 from .web import BACKOFFICE, VIEWER, ApiError, in_session, json_ok, read_json, require
 from .workcalendar import format_due
 
@@ -139,6 +141,16 @@ async def create_ticket(request: web.Request) -> web.Response:
 
     replayed, body = await in_session(request, work)
     return json_ok(body, status=200 if replayed else 201)
+
+
+@endpoint("POST", "/api/understand", "投诉的类别（含置信度）、被投诉单位和建议派单：助手与话务员共用同一模型",
+          roles=("service", "operator"), body=S.UnderstandIn)
+async def understand_complaint(request: web.Request) -> web.Response:
+    require(request, "service", "operator")
+    data = await read_json(request, S.UnderstandIn)
+    catalog = bo_of(request).catalog
+    result = await asyncio.to_thread(understand, data.text, data.respondent, data.place, catalog=catalog)
+    return json_ok(result.as_dict())
 
 
 @endpoint("POST", "/api/tickets/{number}/followup", "回访：群众评价答复（凭查询码）", roles=("service", "operator"), body=S.FollowUpIn)

@@ -2,7 +2,7 @@
 
 The Rasa server and action server run in their own Python 3.10 environment
 (`.venv-rasa`); the app only ever starts them as processes and talks HTTP.
-Used by `hotline run`, `hotline train`, `hotline classify` and the test fixtures.
+Used by `hotline run`, `hotline train` and the test fixtures.
 """
 from __future__ import annotations
 
@@ -104,12 +104,6 @@ def server_command(port: int = 5005, endpoints: Path | None = None, *, host: str
 def action_server_command(port: int = 5055) -> list[str]:
     """Bound to the host given to `rasa_env` (SANIC_HOST)."""
     return [str(RASA_BIN), "run", "actions", "--actions", "actions", "--port", str(port)]
-
-
-def python_command(*args: str) -> list[str]:
-    """Run a script in the rasa env (e.g. the NLU worker behind `hotline classify`)."""
-    require_rasa_env()
-    return [str(RASA_PYTHON), *args]
 
 
 if __name__ == "__main__":  # pragma: no cover - convenience

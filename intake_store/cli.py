@@ -12,7 +12,7 @@ import time
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from . import assistant
+from . import assistant, category_model
 from .settings import get_settings, kept_secret
 
 
@@ -96,6 +96,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     except assistant.AssistantUnavailable as e:
         print(e, file=sys.stderr)
         return 2
+    model = category_model.ensure_trained()
+    print(f"投诉类别模型已就绪：{len(model.categories)} 类，温度 {model.temperature:.3f}")
     return 0
 
 
@@ -226,6 +228,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         print("检查并训练对话模型（数据未变时跳过）……", flush=True)
         model = assistant.train(quiet=True)
+    category_model.ensure_trained()
     # Once, before any replica starts (they are started with MIGRATE_ON_START=false).
     if cmd_migrate(args) != 0:
         return 2

@@ -52,6 +52,12 @@ class TicketIn(Strict):
         return v
 
 
+class UnderstandIn(Strict):
+    text: str = Field(min_length=1, max_length=TEXT_MAX)
+    respondent: str | None = Field(default=None, max_length=SHORT)
+    place: str | None = Field(default=None, max_length=SHORT)
+
+
 class StatusIn(Strict):
     number: str = Field(min_length=1, max_length=20)
     query_code: str = Field(min_length=1, max_length=20)

@@ -241,6 +241,19 @@ async def test_openapi_describes_every_route(api):
     assert "TicketIn" in doc["components"]["schemas"]
 
 
+async def test_understand_gives_category_accused_body_and_route_to_service_and_operators(api):
+    text = "我们公司2022年给长安镇人民政府修了村道，验收合格，结算八十六万，至今还欠五十二万工程款，镇里一直说没钱"
+    r = await api.post("/api/understand", json={"text": text}, headers=auth(api, "service"))
+    assert r.status == 200
+    body = await r.json()
+    assert body["category"] == "arrears" and 0 < body["confidence"] <= 1
+    assert body["respondent"] == "长安镇人民政府"
+    assert body["lead"] and body["lead_name"] and len(body["co"]) == len(body["co_names"])
+    assert (await api.post("/api/understand", json={"text": text}, headers=auth(api, "laishan"))).status == 403
+    bad = await api.post("/api/understand", json={"text": ""}, headers=auth(api, "operator"))
+    assert bad.status == 422 and "text" in json.dumps(await bad.json(), ensure_ascii=False)
+
+
 async def test_the_accused_never_assists_when_an_operator_chooses_the_route(api):
     n = (await file_complaint(api, idempotency_key="key-accused-2", respondent="莱山区政府", category="township_service"))["number"]
     r = await api.post(f"/api/tickets/{n}/reroute", json={"lead": "civil_affairs", "co": ["laishan"], "reason": "属地协办"},

@@ -25,7 +25,7 @@ from typing import Callable, Dict, List, Optional
 
 import pytest
 
-from intake_store import assistant
+from intake_store import assistant, category_model
 
 if importlib.util.find_spec("rasa_sdk") is None:
     collect_ignore = ["test_actions_units.py"]
@@ -129,6 +129,9 @@ def backoffice(tmp_path_factory) -> Backoffice:
     """The real back office on a fresh SQLite file (it migrates on start)."""
     if not HOTLINE.exists():
         pytest.fail(f"{HOTLINE.name} is missing: run 'make app-env'")
+    # the category model the assistant asks through /api/understand, trained
+    # before the first conversation needs it
+    category_model.ensure_trained()
     work = tmp_path_factory.mktemp("backoffice")
     port = free_port()
     token = secrets.token_hex(16)
@@ -142,6 +145,11 @@ def backoffice(tmp_path_factory) -> Backoffice:
     service = Service("back office", [str(HOTLINE), "serve", "--port", str(port)], env, work,
                       work / "backoffice.log", f"http://127.0.0.1:{port}/api/health")
     service.start()
+    # the first answer loads the model: done here, not in a citizen's turn
+    warm = urllib.request.Request(f"http://127.0.0.1:{port}/api/understand", method="POST",
+                                  data=json.dumps({"text": "区住建局欠工程款"}).encode("utf-8"),
+                                  headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    urllib.request.urlopen(warm, timeout=START_TIMEOUT).close()
     yield Backoffice(service, f"http://127.0.0.1:{port}", token, db)
     service.stop()
 

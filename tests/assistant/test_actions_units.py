@@ -10,11 +10,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
+import threading
 import unittest
 import uuid
+from pathlib import Path
 from datetime import date
 from typing import Any, Dict, List, Optional
 
+import yaml
 from aiohttp import web
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -32,6 +36,68 @@ from actions.status import ValidateStatusForm
 from actions.urgency import assess_urgency
 
 ID = "370602199001011234"
+ROOT = Path(__file__).resolve().parents[2]
+RESPONSES = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text(encoding="utf-8"))["responses"]
+
+
+def rendered(message: Dict[str, Any]) -> str:
+    """What the citizen reads: a plain text, or the domain response filled in
+    as Rasa fills it (from the values the action passed)."""
+    if message.get("text"):
+        return message["text"]
+    name = message.get("response") or message.get("template")
+    if not name:
+        return ""
+    template = RESPONSES[name][0]["text"]
+    return re.sub(r"\{(\w+)\}", lambda m: str(message.get(m.group(1), m.group(0))), template)
+
+
+# What the category model would say, by the words that decide it here.
+UNDERSTOOD = (
+    ("路灯", "other", 0.91), ("挪用", "official_misconduct", 0.83), ("工资", "wage_arrears", 0.95),
+    ("电梯", "township_service", 0.77), ("低保", "township_service", 0.8),
+)
+
+
+class UnderstandStub:
+    """/api/understand on a free port, in its own thread, for the form tests."""
+
+    def __init__(self):
+        self.texts: List[str] = []
+        self.loop = asyncio.new_event_loop()
+        self.port = 0
+        ready = threading.Event()
+        threading.Thread(target=self._serve, args=(ready,), daemon=True).start()
+        ready.wait()
+
+    async def understand(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.texts.append(body["text"])
+        category, confidence = next(((c, p) for word, c, p in UNDERSTOOD if word in body["text"]), ("arrears", 0.88))
+        return web.json_response({"category": category, "confidence": confidence, "dishonesty": 0.9,
+                                  "ranking": [], "respondent": body.get("respondent")})
+
+    def _serve(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+        app = web.Application()
+        app.router.add_post("/api/understand", self.understand)
+        runner = web.AppRunner(app)
+        self.loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]
+        ready.set()
+        self.loop.run_forever()
+
+
+_STUB: Optional[UnderstandStub] = None
+
+
+def understand_stub() -> UnderstandStub:
+    global _STUB
+    if _STUB is None:
+        _STUB = UnderstandStub()
+    return _STUB
 
 
 class AmountParserTest(unittest.TestCase):
@@ -216,15 +282,29 @@ class Conversation:
         return self.run(action or ValidateComplaintForm(), [{"event": "active_loop", "name": form}])
 
     def texts(self) -> str:
-        return "\n".join(m.get("text") or "" for m in self.messages)
+        return "\n".join(rendered(m) for m in self.messages)
 
 
 ALL_AT_ONCE = "我们公司2022年给龙口市住建局修的路，验收时答应年底前付清三十五万，到现在一分没给，有合同和验收单，我电话13812345678"
 
 
-class ComplaintFormTest(unittest.TestCase):
+class FormTestCase(unittest.TestCase):
+    """The back office's /api/understand answers from a stub."""
+
+    def setUp(self):
+        self._url = os.environ.get("HOTLINE_API_URL")
+        os.environ["HOTLINE_API_URL"] = f"http://127.0.0.1:{understand_stub().port}"
+
+    def tearDown(self):
+        if self._url is None:
+            os.environ.pop("HOTLINE_API_URL", None)
+        else:
+            os.environ["HOTLINE_API_URL"] = self._url
+
+
+class ComplaintFormTest(FormTestCase):
     def test_everything_in_the_first_message_is_not_asked_again(self):
-        c = Conversation().say(ALL_AT_ONCE, "complain_arrears", [
+        c = Conversation().say(ALL_AT_ONCE, "complain", [
             entity(ALL_AT_ONCE, "date", "2022年"),
             entity(ALL_AT_ONCE, "respondent", "龙口市住建局", "烟台市住房和城乡建设局"),
             entity(ALL_AT_ONCE, "amount", "三十五万"),
@@ -235,7 +315,7 @@ class ComplaintFormTest(unittest.TestCase):
         self.assertEqual(s["category"], "arrears")
         self.assertAlmostEqual(s["category_confidence"], 0.88)
         self.assertEqual(s["description"], ALL_AT_ONCE)
-        self.assertEqual(s["respondent"], "烟台市住房和城乡建设局")
+        self.assertEqual(s["respondent"], "龙口市住建局")  # as the citizen wrote it
         self.assertEqual(s["amount"], 350_000)
         self.assertEqual(s["promise_date"], "2022年")
         self.assertIn("答应年底前付清", s["promise"])
@@ -254,16 +334,17 @@ class ComplaintFormTest(unittest.TestCase):
         self.assertEqual(c.slots["requested_slot"], "confirmed")
 
     def test_short_start_asks_for_the_story_then_each_field(self):
-        c = Conversation().say("我要投诉", "complain_wage_arrears", confidence=0.6)
+        c = Conversation().say("我要投诉", "complain", confidence=0.6)
         c.start()
         self.assertIsNone(c.slots.get("description"))
         self.assertEqual(c.slots["requested_slot"], "description")
         text = "给福山区住建局的工地干活，工头说干完就结工资，一直没给"
-        c.say(text, "complain_wage_arrears", [entity(text, "respondent", "福山区住建局")], confidence=0.95)
+        c.say(text, "complain", [entity(text, "respondent", "福山区住建局")], confidence=0.95)
         c.run(ValidateComplaintForm())
         self.assertIn("一直没给", c.slots["description"])
         self.assertEqual(c.slots["place"], "福山区")  # read from 福山区住建局
-        self.assertEqual(c.slots["category_confidence"], 0.95)
+        self.assertEqual((c.slots["category"], c.slots["category_confidence"]), ("wage_arrears", 0.95))
+        self.assertIn("工头说干完就结工资", understand_stub().texts[-1])  # the whole story is classified
         self.assertEqual(c.slots["requested_slot"], "promise_date")
         c.say("去年腊月", "inform", [entity("去年腊月", "date", "去年腊月")])
         c.run(ValidateComplaintForm())
@@ -279,7 +360,7 @@ class ComplaintFormTest(unittest.TestCase):
 
     def test_an_answer_may_carry_more_fields(self):
         first = "区住建局的事我要投诉一下，太不像话了"
-        c = Conversation().say(first, "complain_arrears", [entity(first, "respondent", "区住建局")])
+        c = Conversation().say(first, "complain", [entity(first, "respondent", "区住建局")])
         c.start()
         self.assertEqual(c.slots["requested_slot"], "promise")
         text = "去年十月答应年底前付清"
@@ -291,7 +372,7 @@ class ComplaintFormTest(unittest.TestCase):
 
     def test_more_story_is_not_taken_for_a_short_answer(self):
         c = self._at("place")
-        c.say("村里修路的钱也被挪用了", "complain_official_misconduct", confidence=0.99)
+        c.say("村里修路的钱也被挪用了", "complain", confidence=0.99)
         c.run(ValidateComplaintForm())
         self.assertIsNone(c.slots.get("place"))
         self.assertTrue(c.slots["description"].endswith("。村里修路的钱也被挪用了"))
@@ -301,8 +382,10 @@ class ComplaintFormTest(unittest.TestCase):
     def test_unsure_long_message_is_not_a_place(self):
         c = self._at("place")
         c.say("村里修路的钱被挪用了", "nlu_fallback", confidence=0.2)
-        events = c.run(ValidateComplaintForm())
-        self.assertEqual([e["event"] for e in events], ["action_execution_rejected"])
+        c.run(ValidateComplaintForm())
+        self.assertIsNone(c.slots.get("place"))
+        self.assertIn("例如“福山区”", c.texts())  # an example, not the same question again
+        self.assertEqual(c.slots["requested_slot"], "place")
 
     def test_place_answer_keeps_the_street(self):
         c = self._at("place")
@@ -386,8 +469,9 @@ class ComplaintFormTest(unittest.TestCase):
         self.assertEqual(c.slots["place"], "福山区清洋街道")
         c = self._at("amount")
         c.say("啥", "nlu_fallback", confidence=0.2)
-        events = c.run(ValidateComplaintForm())
-        self.assertEqual([e["event"] for e in events], ["action_execution_rejected"])
+        c.run(ValidateComplaintForm())
+        self.assertIn("例如“35万”", c.texts())
+        self.assertEqual(c.slots["requested_slot"], "amount")
 
     def test_resumed_form_does_not_take_the_interrupting_message(self):
         c = self._at("place")
@@ -408,7 +492,7 @@ class ComplaintFormTest(unittest.TestCase):
 
     def test_id_number_is_never_stored_unmasked(self):
         text = f"我叫张三，身份证{ID}，市财政局欠我货款两万三，电话13812345678"
-        c = Conversation().say(text, "complain_arrears", [
+        c = Conversation().say(text, "complain", [
             entity(text, "id_number", ID), entity(text, "respondent", "市财政局", "烟台市财政局"),
             entity(text, "amount", "两万三"),
         ])
@@ -424,7 +508,7 @@ class ComplaintFormTest(unittest.TestCase):
 
     def test_entities_cut_from_an_id_number_are_ignored(self):
         text = f"我叫王芳，身份证{ID}，电话139 0535 1234"
-        c = Conversation().say("门口路灯坏了好几天了，晚上看不见", "complain_other")
+        c = Conversation().say("门口路灯坏了好几天了，晚上看不见", "complain")
         c.start()
         c.say(text, "give_contact", [entity(text, "date", "19900101"), entity(text, "phone", "139 0535 1234")])
         c.run(ValidateComplaintForm())
@@ -436,7 +520,7 @@ class ComplaintFormTest(unittest.TestCase):
     def test_started_by_a_button_after_did_you_mean(self):
         c = Conversation().say("我家门口的路灯坏了好几天了，晚上走路看不见", "nlu_fallback", confidence=0.3)
         original = c.events[-1]
-        c.say("/complain_other", "complain_other", confidence=1.0)
+        c.say("/complain_other", "complain", confidence=1.0)
         c.start()
         self.assertEqual(c.slots["description"], original["text"])
         source = ticket_payload(c.tracker())["field_sources"]["description"]
@@ -446,24 +530,24 @@ class ComplaintFormTest(unittest.TestCase):
         text = "我们公司2023年给福山区住建局修路，验收时答应年底前付清三十五万，一分没给，我电话13812345678"
         c = Conversation().say(text, "give_contact", [entity(text, "phone", "13812345678")])
         c.events[-1]["parse_data"]["intent_ranking"] = [
-            {"name": "give_contact", "confidence": 0.6}, {"name": "complain_arrears", "confidence": 0.3}]
+            {"name": "give_contact", "confidence": 0.6}, {"name": "complain", "confidence": 0.3}]
         c.start()
-        self.assertEqual((c.slots["category"], c.slots["category_confidence"]), ("arrears", 0.3))
+        self.assertEqual((c.slots["category"], c.slots["category_confidence"]), ("arrears", 0.88))
         self.assertEqual(c.slots["description"], text)
         self.assertEqual(c.slots["phone"], "13812345678")
         # 匿名 first: the story is asked, and a complaint intent then sets the category
         c = Conversation().say("我想匿名反映个事", "want_anonymous")
         c.start()
         self.assertTrue(c.slots["anonymous"])
-        self.assertEqual(c.slots["category"], "other")
+        self.assertIsNone(c.slots.get("category"))
         self.assertEqual(c.slots["requested_slot"], "description")
-        c.say("街道办答应给我们小区装电梯的补贴，两年了一直没兑现", "complain_township_service")
+        c.say("街道办答应给我们小区装电梯的补贴，两年了一直没兑现", "complain")
         c.run(ValidateComplaintForm())
         self.assertEqual(c.slots["category"], "township_service")
         self.assertEqual(c.slots["requested_slot"], "respondent")
 
     def test_general_request_is_other(self):
-        c = Conversation().say("我家门口的路灯坏了好几天了，晚上走路看不见", "complain_other")
+        c = Conversation().say("我家门口的路灯坏了好几天了，晚上走路看不见", "complain")
         c.start()
         self.assertEqual(c.slots["category"], "other")
         self.assertIn("一般诉求", c.texts())
@@ -483,7 +567,7 @@ class ComplaintFormTest(unittest.TestCase):
         self.assertEqual(payload["field_sources"]["amount_yuan"]["text"], "三十万")
         self.assertEqual(payload["idempotency_key"], ticket_payload(c.tracker())["idempotency_key"])
         # a second complaint in the same conversation gets another key
-        c.say("还有一件事，街道办答应的低保一直没落实", "complain_township_service")
+        c.say("还有一件事，街道办答应的低保一直没落实", "complain")
         c.start()
         self.assertNotEqual(c.slots["complaint_key"], payload["idempotency_key"])
 
@@ -492,7 +576,7 @@ class ComplaintFormTest(unittest.TestCase):
         """A wage complaint walked up to the given question."""
         c = Conversation()
         text = "区住建局欠我们公司的工程款"
-        c.say(text, "complain_arrears", [entity(text, "respondent", "区住建局")])
+        c.say(text, "complain", [entity(text, "respondent", "区住建局")])
         c.start()
         answers = {
             "promise": ("说好验收后三个月内付清", "inform", []),
@@ -511,6 +595,147 @@ class ComplaintFormTest(unittest.TestCase):
             c.run(ValidateComplaintForm())
         assert c.slots.get("requested_slot") == slot, c.slots.get("requested_slot")
         return c
+
+
+class FollowsTheCitizenTest(FormTestCase):
+    """Any field from any turn; consent and anonymity only as said; no dead ends."""
+
+    at = staticmethod(lambda slot: ComplaintFormTest._at(slot))
+
+    def test_consent_in_the_citizens_words(self):
+        cases = [("可以告诉他们我的名字和电话", "want_anonymous", True), ("行", "affirm", True),
+                 ("没问题", "affirm", True), ("告诉他们吧", "inform", True), ("别告诉", "deny", False),
+                 ("不要透露", "inform", False), ("不行", "deny", False), ("无所谓，告诉就告诉吧", "inform", True)]
+        for text, intent, expected in cases:
+            with self.subTest(text=text):
+                c = self.at("consent_disclose")
+                c.say(text, intent)
+                c.run(ValidateComplaintForm())
+                self.assertIs(c.slots["consent_disclose"], expected)
+                self.assertFalse(c.slots["anonymous"])
+                self.assertEqual(c.slots["phone"], "13812345678")
+                self.assertEqual(c.slots["requested_slot"], "confirmed")
+
+    def test_a_phone_given_is_dropped_only_when_the_citizen_confirms(self):
+        c = self.at("consent_disclose")
+        c.say("我还是匿名吧", "want_anonymous")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["phone"], "13812345678")
+        self.assertEqual(c.slots["requested_slot"], "confirm_anonymous")
+        c.say("保留电话吧", "inform")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["phone"], "13812345678")
+        self.assertFalse(c.slots["anonymous"])
+        self.assertIn("保留", c.texts())
+        c.say("不想留电话，匿名", "want_anonymous")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["requested_slot"], "confirm_anonymous")
+        c.say("确定匿名", "affirm")
+        c.run(ValidateComplaintForm())
+        self.assertTrue(c.slots["anonymous"])
+        self.assertIsNone(c.slots["phone"])
+        self.assertIn("无法打电话给您回访", c.texts())
+
+    def test_answers_the_nlu_took_for_something_else_are_taken(self):
+        for slot, text, intent, value in (("evidence", "有受理单", "query_status", "有受理单"),
+                                          ("evidence", "没有", "stop", "无"),
+                                          ("promise_date", "记不清了", "stop", "记不清"),
+                                          ("consent_disclose", "告诉他们吧，让他们直接找我", "ask_human", True),
+                                          ("phone", "13912345678", "stop", "13912345678")):
+            with self.subTest(text=text):
+                c = self.at(slot)
+                c.say(text, intent)
+                events = c.run(ValidateComplaintForm())
+                self.assertNotIn("action_execution_rejected", [e["event"] for e in events])
+                self.assertEqual(c.slots[slot], value)
+        c = self.at("phone")
+        c.say("1381234", "stop")
+        c.run(ValidateComplaintForm())
+        self.assertIn("号码好像不对", c.texts())
+        c = self.at("place")
+        c.say("算了，不说了", "stop")
+        self.assertEqual([e["event"] for e in c.run(ValidateComplaintForm())], ["action_execution_rejected"])
+
+    def test_the_body_is_named_as_written_when_the_nlu_split_it(self):
+        text = "开发区管委会答应的补贴一直不兑现"
+        c = Conversation().say(text, "complain", [entity(text, "place", "开发区"), entity(text, "respondent", "管委会")])
+        c.start()
+        self.assertEqual(c.slots["respondent"], "开发区管委会")
+
+    def test_an_answer_to_another_question_fills_that_field(self):
+        c = self.at("place")
+        c.say("有判决书", "inform")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["evidence"], "判决书")
+        self.assertIsNone(c.slots.get("place"))
+        self.assertEqual(c.slots["requested_slot"], "place")
+
+    def test_several_facts_in_one_message(self):
+        c = Conversation().say("我要投诉", "complain")
+        c.start()
+        text = "区住建局欠了我们三十五万工程款，2022年答应的，有合同，在福山区"
+        c.say(text, "complain", [entity(text, "respondent", "区住建局"), entity(text, "amount", "三十五万"),
+                                 entity(text, "date", "2022年"), entity(text, "place", "福山区")])
+        c.run(ValidateComplaintForm())
+        s = c.slots
+        self.assertEqual((s["respondent"], s["amount"], s["promise_date"], s["place"], s["evidence"]),
+                         ("区住建局", 350_000, "2022年", "福山区", "合同"))
+        self.assertEqual(s["requested_slot"], "phone")
+
+    def test_two_unclear_answers_are_taken_as_unknown_and_the_form_moves_on(self):
+        c = self.at("promise_date")
+        c.say("这个嘛", "inform")
+        c.run(ValidateComplaintForm())
+        self.assertIn("例如“2023年10月”", c.texts())
+        self.assertEqual(c.slots["requested_slot"], "promise_date")
+        c.say("嗯嗯", "affirm")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["promise_date"], "记不清")
+        self.assertIn("工作人员核实时会再问您", c.texts())
+        self.assertNotEqual(c.slots["requested_slot"], "promise_date")
+
+    def test_a_bare_yes_to_a_question_that_wants_content_gets_an_example(self):
+        c = self.at("evidence")
+        c.say("是的", "affirm")
+        c.run(ValidateComplaintForm())
+        self.assertIsNone(c.slots.get("evidence"))
+        self.assertIn("例如“合同和验收单”", c.texts())
+        c.say("有合同和聊天记录", "inform")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["evidence"], "有合同和聊天记录")
+
+    def test_a_field_is_corrected_by_saying_it_in_the_citizens_words(self):
+        c = self.at("confirmed")
+        text = "单位不对，是开发区管委会"
+        c.say(text, "correct_field", [entity(text, "respondent", "管委会")])
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["respondent"], "开发区管委会")
+        self.assertIn("被投诉单位已改为：开发区管委会", c.texts())
+        self.assertEqual(c.slots["requested_slot"], "confirmed")
+
+    def test_no_usable_phone_twice_goes_on_without_one_and_not_anonymous(self):
+        c = self.at("phone")
+        c.say("电话就算了吧", "deny")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["requested_slot"], "phone")
+        c.say("不方便", "deny")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["phone"], "")
+        self.assertFalse(c.slots.get("anonymous"))
+        self.assertEqual(c.slots["requested_slot"], "confirmed")
+        payload = ticket_payload(c.tracker())
+        self.assertIsNone(payload["contact_phone"])
+        self.assertFalse(payload["anonymous"])
+
+    def test_the_back_office_away_leaves_the_category_to_the_operator(self):
+        os.environ["HOTLINE_API_URL"] = "http://127.0.0.1:9"  # nothing listens there
+        text = "区住建局欠我们公司的工程款三十万，一直不给"
+        c = Conversation().say(text, "complain", [entity(text, "respondent", "区住建局")])
+        c.start()
+        self.assertIsNone(c.slots.get("category"))
+        self.assertEqual(c.slots["description"], text)
+        self.assertIn(c.slots["requested_slot"], ("promise_date", "place"))
+        self.assertIsNone(ticket_payload(c.tracker())["category"])
 
 
 class RetryFormTest(unittest.TestCase):
@@ -652,7 +877,7 @@ class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
         self.assertIsNotNone(c.slots["respondent"])  # kept for the retry
         self.stub.up = True
         messages = await submit()
-        text = messages[0]["text"]
+        text = rendered(messages[0])
         self.assertIn("工单号：20261122-0001", text)
         self.assertIn("查询码：58392017", text)
         self.assertIn("烟台市工业和信息化局", text)
@@ -672,11 +897,11 @@ class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
         c.say("不满意，钱还是没给", "rate_unsatisfied")
         d = CollectingDispatcher()
         await status.ActionSubmitFollowup().run(d, c.tracker(), {})
-        self.assertIn("没有需要评价", d.messages[0]["text"])  # 409: nothing to rate yet
+        self.assertIn("没有需要评价", rendered(d.messages[0]))  # 409: nothing to rate yet
         self.stub.up = True
         d = CollectingDispatcher()
         events = await status.ActionSubmitFollowup().run(d, c.tracker(), {})
-        self.assertEqual(d.messages[0]["text"], "感谢您的评价，工单已办结。")
+        self.assertEqual(rendered(d.messages[0]), "感谢您的评价，工单已办结。")
         sent = self.stub.requests[-1]
         self.assertEqual(sent["number"], "20261122-0001")
         self.assertEqual(sent["body"], {"query_code": "58392017", "satisfaction": "不满意", "comment": "不满意，钱还是没给"})
@@ -691,7 +916,7 @@ class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
             c.slots.update(ticket_number=number, query_code=code)
             c.say("查进度", "query_status")
             await status.ActionCheckStatus().run(d, c.tracker(), {})
-            self.assertEqual(d.messages[0]["text"], status.NOT_FOUND)
+            self.assertEqual(rendered(d.messages[0]), "工单号或查询码不正确，请核对后再试。")
 
     async def test_a_lookup_is_made_for_this_conversation_and_a_pause_is_explained(self):
         self.stub.up, self.stub.refuse_lookups = True, True
@@ -700,7 +925,7 @@ class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
         c.say("查进度", "query_status")
         d = CollectingDispatcher()
         await status.ActionCheckStatus().run(d, c.tracker(), {})
-        self.assertTrue(d.messages[0]["text"].startswith("查询失败次数过多"))
+        self.assertTrue(rendered(d.messages[0]).startswith("查询失败次数过多"))
         sent = self.stub.requests[-1]
         self.assertEqual((sent["auth"], sent["conversation"]), ("Bearer t0ken", c.tracker().sender_id))
 
