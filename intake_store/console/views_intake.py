@@ -86,7 +86,7 @@ def suggestion(catalog: Catalog, text: str, *, respondent: str | None = None, pl
         "respondent": u.respondent,
         "respondent_name": catalog.name_of(r.respondent_code) if r.respondent_code else None,
         "place": place,
-        "amount_yuan": str(amount.normalize()) if amount is not None else None,
+        "amount_yuan": format(amount.normalize(), "f") if amount is not None else None,
         "lead_name": r.lead_name,
         "co_names": list(r.co_names),
         "notes": list(r.notes),
