@@ -44,20 +44,24 @@ def _base_url() -> str:
     return os.environ.get("HOTLINE_API_URL", DEFAULT_URL).rstrip("/")
 
 
-def _headers(with_token: bool) -> Dict[str, str]:
+def _headers(with_token: bool, conversation: Optional[str] = None) -> Dict[str, str]:
     headers = {"Accept": "application/json"}
+    if conversation:
+        # Wrong query codes are limited per chat conversation, not per this server's address.
+        headers["X-Hotline-Conversation"] = conversation
     token = os.environ.get("HOTLINE_SERVICE_TOKEN")
     if with_token and token:
         headers["Authorization"] = f"Bearer {token}"
     return headers
 
 
-async def _post(path: str, body: Dict[str, Any], with_token: bool = True) -> Tuple[int, Dict[str, Any]]:
+async def _post(path: str, body: Dict[str, Any], with_token: bool = True,
+                conversation: Optional[str] = None) -> Tuple[int, Dict[str, Any]]:
     url = _base_url() + path
     try:
         timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
         async with aiohttp.ClientSession(timeout=timeout) as session:
-            async with session.post(url, json=body, headers=_headers(with_token)) as resp:
+            async with session.post(url, json=body, headers=_headers(with_token, conversation)) as resp:
                 try:
                     data = await resp.json(content_type=None)
                 except ValueError:
@@ -82,15 +86,16 @@ async def create_ticket(payload: Dict[str, Any]) -> Dict[str, Any]:
     return data
 
 
-async def ticket_status(number: str, query_code: str) -> Dict[str, Any]:
-    """POST /api/status (no token: a citizen's own lookup)."""
-    _, data = await _post("/api/status", {"number": number, "query_code": query_code}, with_token=False)
+async def ticket_status(number: str, query_code: str, conversation: Optional[str] = None) -> Dict[str, Any]:
+    """POST /api/status, a citizen's own lookup, on behalf of their conversation."""
+    _, data = await _post("/api/status", {"number": number, "query_code": query_code}, conversation=conversation)
     return data
 
 
-async def followup(number: str, query_code: str, satisfaction: str, comment: Optional[str]) -> Dict[str, Any]:
+async def followup(number: str, query_code: str, satisfaction: str, comment: Optional[str],
+                   conversation: Optional[str] = None) -> Dict[str, Any]:
     body = {"query_code": query_code, "satisfaction": satisfaction, "comment": comment}
-    _, data = await _post(f"/api/tickets/{quote(number, safe='')}/followup", body)
+    _, data = await _post(f"/api/tickets/{quote(number, safe='')}/followup", body, conversation=conversation)
     return data
 
 

@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 
 from .parsing import id_number_spans, is_payload, mask_ids
 
-CHANNELS = ("web", "telegram", "rest", "phone", "open311")
+CHANNELS = ("web", "telegram", "wechat", "rest", "phone", "open311")
 ACTION_LISTEN = "action_listen"
 
 

@@ -147,12 +147,12 @@ class ActionCheckStatus(Action):
             dispatcher.utter_message(text="需要工单号和查询码才能查询。想查的时候发“查进度”就行。")
             return []
         try:
-            data = await backoffice.ticket_status(number, code)
+            data = await backoffice.ticket_status(number, code, tracker.sender_id)
         except backoffice.BackofficeUnavailable:
             dispatcher.utter_message(text=UNAVAILABLE)
             return []
         except backoffice.BackofficeRefused as e:
-            # 404 for a wrong number and for a wrong code alike
+            # 404 for a wrong number and for a wrong code alike; 429 says when to try again
             dispatcher.utter_message(text=NOT_FOUND if e.status in (403, 404) else e.error)
             return [SlotSet("ticket_number", None), SlotSet("query_code", None)]
         dispatcher.utter_message(text=_status_text(data))
@@ -188,7 +188,7 @@ class ActionSubmitFollowup(Action):
             dispatcher.utter_message(text="请选择您对办理结果的评价：", buttons=RATING_BUTTONS)
             return [SlotSet("satisfaction", None)]
         try:
-            data = await backoffice.followup(number, code, satisfaction, comment)
+            data = await backoffice.followup(number, code, satisfaction, comment, tracker.sender_id)
         except backoffice.BackofficeUnavailable:
             dispatcher.utter_message(text="抱歉，评价暂时没提交成功，请稍后再发一次您的评价。")
             return [SlotSet("satisfaction", None)]

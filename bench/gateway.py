@@ -1,7 +1,10 @@
 """Chat gateway benchmark: the latency of one conversation turn through the
-gateway (web chat WebSocket → store → Rasa → store → page) against the same
-messages sent straight to Rasa's REST channel, in the same run, with the
-real Rasa server and action server; at 1, 10 and 50 concurrent conversations.
+gateway (web chat WebSocket → store → Rasa → store → page; and a WeChat push
+→ store → Rasa → store → passive reply, or customer-service message when the
+assistant is later than WeChat waits) against the same messages sent straight
+to Rasa's REST channel, in the same run, with the real Rasa server and action
+server; at 1, 10 and 50 concurrent conversations. WeChat's servers are the
+local fake the tests use (signed, encrypted pushes; token and 客服消息 API).
 
 It also counts, for the gateway runs, the messages stored against the
 messages sent and answered: nothing may be lost or stored twice under load.
@@ -33,7 +36,9 @@ from intake_store.models import Message
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the real-assistant launcher the end-to-end tests use
+sys.path.insert(0, str(ROOT / "tests" / "gateway"))
 from e2e_servers import RealAssistant, Service, free_port, trained_model  # noqa: E402
+from fake_wechat import FakeWeChat  # noqa: E402
 
 TOKEN = "bench-gateway-token"
 # One complaint, told the way the end-to-end citizen tells it.
@@ -86,9 +91,29 @@ async def gateway_conversation(app_url: str, turns: list[str], counts: dict) -> 
     return took
 
 
-def stored_counts(engine) -> dict:
+async def wechat_conversation(wx: FakeWeChat, turns: list[str], counts: dict) -> list[float]:
+    """A citizen in the official account: push, wait for the answer in the
+    response or, when it is later than WeChat waits, as a customer-service message."""
+    openid = f"oBench{uuid.uuid4().hex[:22]}"
+    took = []
+    for text in turns:
+        t0 = time.perf_counter()
+        before = len(wx.seen_by(openid))
+        counts["sent"] += 1
+        passive = await wx.says(openid, text)
+        if passive is None:
+            await wx.wait_for(openid, before + 1)
+        took.append(time.perf_counter() - t0)
+        got = wx.seen_by(openid)[before:]
+        counts["passive"] += passive is not None
+        counts["custom"] += sum(s.via == "custom" for s in got)
+        counts["notices"] += sum(s.text == texts.SAVED_NOTICE for s in got)
+    return took
+
+
+def stored_counts(engine, channel: str = "web") -> dict:
     with session_scope(engine) as s:
-        rows = dict(s.execute(select(Message.direction, func.count()).where(Message.conversation_id.like("web:%"))
+        rows = dict(s.execute(select(Message.direction, func.count()).where(Message.conversation_id.like(f"{channel}:%"))
                               .group_by(Message.direction)).all())
         pending = s.execute(select(func.count()).select_from(PendingMessage)).scalar_one()
         dup = s.execute(select(func.count()).select_from(
@@ -97,24 +122,32 @@ def stored_counts(engine) -> dict:
     return {"in": rows.get("in", 0), "out": rows.get("out", 0), "pending": pending, "duplicates": dup}
 
 
-async def run_level(n: int, turns: list[str], rasa_url: str, app_url: str, engine, rounds: int) -> dict:
+async def run_level(n: int, turns: list[str], rasa_url: str, app_url: str, engine, rounds: int,
+                    wx: FakeWeChat) -> dict:
     """`rounds` times: n conversations straight to Rasa, then n through the
-    gateway (alternating, so a drift in the machine's load hits both alike)."""
-    d, g = [], []
+    gateway's web chat, then n in WeChat (alternating, so a drift in the
+    machine's load hits all alike)."""
+    d, g, w = [], [], []
     counts = {"sent": 0, "answered": 0, "received": 0, "notices": 0}
-    before = stored_counts(engine)
+    wx_counts = {"sent": 0, "passive": 0, "custom": 0, "notices": 0}
+    before, wx_before = stored_counts(engine), stored_counts(engine, "wechat")
     for _ in range(rounds):
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
             for took in await asyncio.gather(*(direct_conversation(http, rasa_url, turns) for _ in range(n))):
                 d += took
         for took in await asyncio.gather(*(gateway_conversation(app_url, turns, counts) for _ in range(n))):
             g += took
-    after = stored_counts(engine)
+        for took in await asyncio.gather(*(wechat_conversation(wx, turns, wx_counts) for _ in range(n))):
+            w += took
+    after, wx_after = stored_counts(engine), stored_counts(engine, "wechat")
     return {
         "n": n, "direct_p50": statistics.median(d), "direct_p99": pct(d, 99),
         "gateway_p50": statistics.median(g), "gateway_p99": pct(g, 99),
+        "wechat_p50": statistics.median(w), "wechat_p99": pct(w, 99),
         "stored_in": after["in"] - before["in"], "stored_out": after["out"] - before["out"],
         "pending": after["pending"], "duplicates": after["duplicates"], **counts,
+        "wechat": {**wx_counts, "stored_in": wx_after["in"] - wx_before["in"],
+                   "stored_out": wx_after["out"] - wx_before["out"]},
     }
 
 
@@ -126,6 +159,8 @@ async def bench(levels: list[int], turns: list[str], db: str, rounds: int) -> No
     else:
         url = f"sqlite:///{work / 'bench.db'}"
     port = free_port()
+    wx = await FakeWeChat().start()
+    wx.server_url, wx.safe_mode = f"http://127.0.0.1:{port}/wechat", True
     print(f"chat gateway turn latency, real Rasa + action server, store: {db}; training/loading the model ...", flush=True)
     model = await asyncio.to_thread(trained_model)
     stack = await asyncio.to_thread(RealAssistant.start, work / "assistant", f"http://127.0.0.1:{port}", TOKEN, model)
@@ -133,28 +168,37 @@ async def bench(levels: list[int], turns: list[str], db: str, rounds: int) -> No
     # The app runs as in production: its own process (`hotline serve`, the gateway plugged in).
     env = {**os.environ, "DATABASE_URL": url, "HOTLINE_SERVICE_TOKEN": TOKEN, "HOTLINE_SECRET": "bench-secret",
            "RASA_URL": stack.rasa_url, "ACTIONS_URL": stack.actions_url,
-           "RASA_TIMEOUT_SECONDS": "120", "RASA_GIVE_UP_SECONDS": "300"}
+           "RASA_TIMEOUT_SECONDS": "120", "RASA_GIVE_UP_SECONDS": "300",
+           "WECHAT_APP_ID": wx.app_id, "WECHAT_APP_SECRET": wx.secret, "WECHAT_TOKEN": wx.token,
+           "WECHAT_ENCODING_AES_KEY": wx.aes_key, "WECHAT_API_BASE_URL": wx.api_base_url}
     app = Service("app", [str(ROOT / ".venv" / "bin" / "hotline"), "serve", "--port", str(port)], env,
                   work / "app.log", f"http://127.0.0.1:{port}/api/health")
     await asyncio.to_thread(app.start)
     engine = make_engine(url)
     app_url = f"http://127.0.0.1:{port}"
     try:
-        await run_level(2, turns[:3], stack.rasa_url, app_url, engine, 1)  # warm up both paths
+        await run_level(2, turns[:3], stack.rasa_url, app_url, engine, 1, wx)  # warm up every path
         print(f"{len(turns)} turns per conversation; latency from message sent to the assistant's answer received")
         print(f"{'conversations':>13} | {'direct p50':>10} {'p99':>8} | {'gateway p50':>11} {'p99':>8} | "
               f"{'ratio p50':>9} {'p99':>6} | sent/stored in/answered/stored out/received, pending, duplicates, notices")
         for n in levels:
-            r = await run_level(n, turns, stack.rasa_url, app_url, engine, rounds)
+            r = await run_level(n, turns, stack.rasa_url, app_url, engine, rounds, wx)
             print(f"{n:>13} | {r['direct_p50'] * 1000:>8.0f}ms {r['direct_p99'] * 1000:>6.0f}ms | "
                   f"{r['gateway_p50'] * 1000:>9.0f}ms {r['gateway_p99'] * 1000:>6.0f}ms | "
                   f"{r['gateway_p50'] / r['direct_p50']:>9.3f} {r['gateway_p99'] / r['direct_p99']:>6.3f} | "
                   f"{r['sent']}/{r['stored_in']}/{r['answered']}/{r['stored_out']}/{r['received']}, "
                   f"{r['pending']}, {r['duplicates']}, {r['notices']}", flush=True)
+            x = r["wechat"]
+            print(f"{'':>13} | {'WeChat':>10} {'':>8} | {r['wechat_p50'] * 1000:>9.0f}ms {r['wechat_p99'] * 1000:>6.0f}ms | "
+                  f"{r['wechat_p50'] / r['direct_p50']:>9.3f} {r['wechat_p99'] / r['direct_p99']:>6.3f} | "
+                  f"sent {x['sent']}, stored in {x['stored_in']}; received {x['passive'] + x['custom']} "
+                  f"(in the response {x['passive']}, 客服消息 {x['custom']}) carrying {x['stored_out']} stored replies; "
+                  f"notices {x['notices']}", flush=True)
     finally:
         await asyncio.to_thread(app.stop)
         engine.dispose()
         await asyncio.to_thread(stack.stop)
+        await wx.stop()
         if drop:
             drop()
 

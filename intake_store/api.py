@@ -15,8 +15,9 @@ from pydantic import BaseModel
 from . import schemas as S
 from . import tickets as T
 from .lifecycle import RULES, STATE_NAMES
+from .throttle import THROTTLES, address_of, lookup_refused
 from .understanding import understand
-from .web import BACKOFFICE, ApiError, in_session, json_ok, read_json, require
+from .web import BACKOFFICE, VIEWER, ApiError, in_session, json_ok, read_json, require
 from .workcalendar import format_due
 
 routes = web.RouteTableDef()
@@ -73,7 +74,28 @@ async def departments(request: web.Request) -> web.Response:
     ])
 
 
-@endpoint("POST", "/api/status", "群众凭工单号和查询码查询进度", body=S.StatusIn)
+CHAT_CALLER = "X-Hotline-Conversation"  # the assistant looks up for this chat conversation
+
+
+async def citizen_lookup(request: web.Request, number: str, work: Callable, *, write: bool = True):
+    """Run `work` (which checks the query code) unless this ticket or caller has
+    guessed wrong too often; a wrong code counts against both (see throttle)."""
+    viewer = request.get(VIEWER)
+    chat = request.headers.get(CHAT_CALLER, "")[:200]
+    caller = f"chat:{chat}" if chat and viewer is not None and viewer.role == "service" else f"address:{address_of(request)}"
+    ticket_key = "".join(ch for ch in number if ch.isdigit())[:40]
+    limits = request.app[THROTTLES]
+    wait = limits.lookup_wait(ticket_key, caller)
+    if wait:
+        raise ApiError(429, lookup_refused(wait), "too_many_lookups")
+    try:
+        return await in_session(request, work, write=write)
+    except T.NotFound:
+        limits.lookup_failed(ticket_key, caller)
+        raise
+
+
+@endpoint("POST", "/api/status", "群众凭工单号和查询码查询进度（查询码错误次数过多时暂停，429）", body=S.StatusIn)
 async def status(request: web.Request) -> web.Response:
     data = await read_json(request, S.StatusIn)
     bo = bo_of(request)
@@ -82,7 +104,7 @@ async def status(request: web.Request) -> web.Response:
         ticket = T.citizen_ticket(bo, s, data.number, data.query_code)
         return T.citizen_status(bo, s, ticket)
 
-    return json_ok(await in_session(request, work, write=False))
+    return json_ok(await citizen_lookup(request, data.number, work, write=False))
 
 
 # ---------------------------------------------------------------- intake (Rasa actions)
@@ -146,7 +168,7 @@ async def followup(request: web.Request) -> web.Response:
                              payload={"satisfaction": data.satisfaction})
         return {"state": life.state, "state_name": life.state_name, "message": FOLLOWUP_MESSAGES[life.state]}
 
-    return json_ok(await in_session(request, work))
+    return json_ok(await citizen_lookup(request, number, work))
 
 
 FOLLOWUP_MESSAGES = {
@@ -244,8 +266,8 @@ async def ticket_events(request: web.Request) -> web.Response:
     number = request.match_info["number"]
 
     def work(s):
-        ticket = T.visible_ticket(s, number, viewer)
-        return {"number": ticket.number, "events": [T.event_view(e) for e in T.events_of(s, ticket)]}
+        view = T.ticket_view(bo, s, T.visible_ticket(s, number, viewer), viewer, with_events=True)
+        return {"number": view["number"], "events": view["events"]}  # masked for the viewer like the ticket
 
     return json_ok(await in_session(request, work, write=False))
 

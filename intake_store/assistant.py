@@ -29,10 +29,16 @@ class AssistantUnavailable(RuntimeError):
     """The Rasa environment or the trained model is missing."""
 
 
-def rasa_env() -> dict[str, str]:
+LOOPBACK = "127.0.0.1"
+
+
+def rasa_env(host: str = LOOPBACK) -> dict[str, str]:
     """Environment for processes in the rasa env: repo root importable (custom
-    NLU components, actions), no telemetry, no hub downloads."""
+    NLU components, actions), no telemetry, no hub downloads, and the action
+    server bound to `host` (rasa_sdk reads SANIC_HOST; its default is every
+    interface, and the action server files tickets with the service token)."""
     env = dict(os.environ)
+    env["SANIC_HOST"] = host
     env["PYTHONPATH"] = str(ROOT)
     env["RASA_TELEMETRY_ENABLED"] = "false"
     env["HF_HUB_OFFLINE"] = "1"
@@ -77,11 +83,18 @@ def ensure_model() -> Path:
     return model_path()
 
 
-def server_command(port: int = 5005, endpoints: Path | None = None) -> list[str]:
+def server_command(port: int = 5005, endpoints: Path | None = None, *, host: str = LOOPBACK,
+                   api_token: str | None = None) -> list[str]:
+    """`rasa run` on `host` only. Rasa's HTTP API (trackers with everything a
+    citizen typed, models, talking as any sender) stays off; with `api_token`
+    it is on and every call needs the token. The REST channel the gateway
+    uses is there either way."""
+    api = ["--enable-api", "--auth-token", api_token] if api_token else []
     return [
         str(RASA_BIN), "run",
         "--model", str(model_path()),
-        "--enable-api",
+        *api,
+        "--interface", host,
         "--port", str(port),
         "--endpoints", str(endpoints or ENDPOINTS),
         "--credentials", str(CREDENTIALS),
@@ -89,6 +102,7 @@ def server_command(port: int = 5005, endpoints: Path | None = None) -> list[str]
 
 
 def action_server_command(port: int = 5055) -> list[str]:
+    """Bound to the host given to `rasa_env` (SANIC_HOST)."""
     return [str(RASA_BIN), "run", "actions", "--actions", "actions", "--port", str(port)]
 
 

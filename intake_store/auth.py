@@ -11,7 +11,9 @@ from sqlmodel import Session
 from .models import ApiToken, Department, utcnow
 from .tickets import Viewer
 
-ROLES = ("service", "operator", "department", "supervisor")
+# partner: another system that files complaints and reads public data through
+# Open311, nothing else (the service token is the assistant's and sees everything).
+ROLES = ("service", "partner", "operator", "department", "supervisor")
 
 
 def hash_token(token: str) -> str:

@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from . import assistant, category_model
-from .settings import VAR_DIR, get_settings
+from .settings import VAR_DIR, get_settings, kept_secret
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -184,12 +184,7 @@ def _service_token() -> str:
     settings = get_settings()
     if settings.hotline_service_token:
         return settings.hotline_service_token
-    path = VAR_DIR / "service_token"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return kept_secret(VAR_DIR / "service_token", lambda: secrets.token_urlsafe(32))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -204,13 +199,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     category_model.ensure_trained()
 
     app_env = {**os.environ, "HOTLINE_SERVICE_TOKEN": token}
-    rasa_env = {**assistant.rasa_env(), "HOTLINE_API_URL": api_url, "HOTLINE_SERVICE_TOKEN": token}
+    rasa_env = {**assistant.rasa_env(settings.assistant_host), "HOTLINE_API_URL": api_url, "HOTLINE_SERVICE_TOKEN": token}
     procs = {
         "app": subprocess.Popen([sys.executable, "-m", "intake_store.cli", "serve", "--port", str(port)], env=app_env),
         "actions": subprocess.Popen(assistant.action_server_command(args.actions_port), cwd=assistant.ROOT, env=rasa_env),
-        "rasa": subprocess.Popen(assistant.server_command(args.rasa_port), cwd=assistant.ROOT, env=rasa_env),
+        "rasa": subprocess.Popen(assistant.server_command(
+            args.rasa_port, host=settings.assistant_host, api_token=settings.rasa_api_token), cwd=assistant.ROOT, env=rasa_env),
     }
-    print(f"后台与聊天：{api_url}    Rasa：http://127.0.0.1:{args.rasa_port}    按 Ctrl+C 停止。", flush=True)
+    print(f"后台与聊天：{api_url}    Rasa：http://{settings.assistant_host}:{args.rasa_port}    按 Ctrl+C 停止。", flush=True)
     stopping = False
 
     def stop(*_):
@@ -258,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("token", help="issue an API token (printed once, stored hashed)")
     p.add_argument("--name", required=True)
-    p.add_argument("--role", required=True, choices=["service", "operator", "department", "supervisor"])
+    p.add_argument("--role", required=True, choices=["service", "partner", "operator", "department", "supervisor"])
     p.add_argument("--department", default=None, help="department code, for --role department")
     p.set_defaults(func=cmd_token)
 

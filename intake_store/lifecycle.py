@@ -35,7 +35,7 @@ UNSATISFIED = "不满意"
 # Who may do what, from which states. The API checks roles against this table too.
 RULES: dict[str, tuple[frozenset[str], frozenset[str | None]]] = {
     # action: (roles, states it may start from)
-    "submit": (frozenset({"service", "operator"}), frozenset({None})),
+    "submit": (frozenset({"service", "partner", "operator"}), frozenset({None})),
     "dispatch": (frozenset({"operator", "system"}), frozenset({"submitted", "returned"})),
     "reroute": (
         frozenset({"operator"}),

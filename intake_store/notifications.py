@@ -55,7 +55,7 @@ def tell_citizen(session: Session, ticket: Ticket, *, key: str, kind: str, body:
     queued before, or when there is no chat to answer on (phone or Open311:
     operators call back from the console)."""
     person = session.execute(select(Complainant).where(Complainant.ticket_id == ticket.id)).scalars().first()
-    if person is None or not person.sender_id or person.channel not in ("web", "telegram"):
+    if person is None or not person.sender_id or person.channel not in ("web", "telegram", "wechat"):
         return False
     return notify(
         session,

@@ -2,8 +2,8 @@
 
 The back office writes a `Notification` row in the same transaction as the
 event that causes it (`notify`); a `Sender` claims due rows and hands each to
-the deliverer registered for its channel (the chat gateway registers "web" and
-"telegram"; departments and supervisors read theirs in the portal). A row's
+the deliverer registered for its channel (the chat gateway registers "web",
+"telegram" and "wechat"; departments and supervisors read theirs in the portal). A row's
 unique key (ticket, kind, due time) means nothing is queued twice; claims use
 row locks (FOR UPDATE SKIP LOCKED on PostgreSQL) so two app processes never
 send the same row; a failed delivery is retried with back-off.
@@ -32,6 +32,16 @@ MAX_ATTEMPTS = 8
 
 class PermanentDeliveryError(Exception):
     """The message can never be delivered (e.g. the chat no longer exists): stop retrying."""
+
+
+class DeliveryDeferred(Exception):
+    """The channel may not write to this citizen now, but will once they write
+    again (WeChat: 48 hours after their last message): the row waits until
+    `until`, or until the channel calls `bring_forward` for the recipient."""
+
+    def __init__(self, reason: str, until: datetime):
+        super().__init__(reason)
+        self.until = until
 
 
 def backoff(attempts: int) -> timedelta:
@@ -78,6 +88,18 @@ def claim_due(session: Session, now: datetime, channels: list[str], limit: int =
     return list(session.execute(stmt).scalars().all())
 
 
+def bring_forward(session: Session, channel: str, recipients: list[str], now: datetime) -> int:
+    """Make this recipient's waiting messages due now (they wrote again)."""
+    rows = session.execute(
+        select(Notification).where(Notification.state == "pending", Notification.channel == channel,
+                                   Notification.recipient.in_(recipients), Notification.next_attempt_at > now)
+    ).scalars().all()
+    for row in rows:
+        row.next_attempt_at = now
+        session.add(row)
+    return len(rows)
+
+
 @dataclass
 class Sender:
     """Delivers due notifications through the registered channel deliverers."""
@@ -114,6 +136,11 @@ class Sender:
                     await self.channels[row.channel](row)
                 except PermanentDeliveryError as e:
                     row.state, row.last_error = "failed", str(e)[:500]
+                except DeliveryDeferred as e:
+                    row.attempts += 1
+                    row.next_attempt_at, row.last_error = e.until, str(e)[:500]
+                    if row.attempts >= MAX_ATTEMPTS:
+                        row.state = "failed"
                 except Exception as e:  # noqa: BLE001 - any channel failure is retried later
                     row.attempts += 1
                     row.last_error = f"{type(e).__name__}: {e}"[:500]

@@ -23,7 +23,7 @@ class FieldSource(Strict):
 
 class TicketIn(Strict):
     idempotency_key: str = Field(min_length=8, max_length=128)
-    channel: Literal["web", "telegram", "rest", "phone", "open311"] = "rest"
+    channel: Literal["web", "telegram", "wechat", "rest", "phone", "open311"] = "rest"
     sender_id: str | None = Field(default=None, max_length=SHORT)
     conversation_id: str | None = Field(default=None, max_length=SHORT)
     description: str = Field(min_length=1, max_length=TEXT_MAX)

@@ -1,10 +1,13 @@
 """One settings object, read from the environment (and `.env` if present)."""
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +26,11 @@ class Settings(BaseSettings):
     # Server secret behind the query codes; kept in var/secret when not given.
     hotline_secret: str | None = None
     rasa_url: str = "http://127.0.0.1:5005"
+    # `hotline run`: the address Rasa and the action server listen on (loopback:
+    # only this machine reaches them), and the token that turns Rasa's HTTP API
+    # on (unset: off; it reads and rewrites any conversation).
+    assistant_host: str = "127.0.0.1"
+    rasa_api_token: str | None = None
     # Chat gateway (bot/gateway): the action server is probed before a message
     # is forwarded (empty: not probed); a citizen waits at most rasa_timeout_seconds
     # before hearing that the message is saved; a Rasa request is abandoned after
@@ -35,6 +43,17 @@ class Settings(BaseSettings):
     telegram_bot_token: str | None = None
     telegram_api_base_url: str | None = None  # e.g. a local Bot API server: http://host:port/bot
     telegram_webhook_url: str | None = None  # public https URL the app answers on, e.g. https://12345.example.cn
+    # WeChat official account (公众号): off unless AppID, AppSecret and Token are set.
+    # The server URL to enter in the account's console is <public https address>/wechat;
+    # the EncodingAESKey is needed for its safe (安全) and compatible (兼容) modes.
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = None
+    wechat_token: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{3,32}$")
+    wechat_encoding_aes_key: str | None = Field(default=None, pattern=r"^[A-Za-z0-9+/]{43}$")
+    wechat_api_base_url: str = "https://api.weixin.qq.com"  # or a local stand-in (the tests' one)
+    # WeChat waits 5 s for the answer to a push; within this the assistant's answer
+    # goes back in the response (passive reply), later as a customer-service message.
+    wechat_reply_seconds: float = 4.0
     # Console and portal sign-in. Secure cookies: unset = only when the request came
     # over HTTPS; set true behind a proxy that terminates TLS.
     session_cookie_secure: bool | None = None
@@ -43,6 +62,15 @@ class Settings(BaseSettings):
     login_max_failures: int = 5  # per username within login_window_minutes
     login_max_failures_per_ip: int = 20
     login_window_minutes: int = 15
+    # Behind a proxy: its address(es) or networks, comma-separated; only their
+    # X-Forwarded-For is believed (the sign-in and lookup limits count by address).
+    trusted_proxies: str = ""
+    # Wrong query codes (POST /api/status, the chat lookup, 回访) per ticket and per
+    # caller within status_window_minutes; past them lookups are refused with 429.
+    status_max_failures_per_ticket: int = 5
+    status_max_failures_per_caller: int = 20
+    status_window_minutes: int = 15
+    chat_max_messages_per_minute: int = 20  # per web visitor or Telegram chat
     max_body_bytes: int = 64 * 1024
     max_text_chars: int = 5000
     outbox_poll_seconds: float = 2.0
@@ -54,12 +82,26 @@ class Settings(BaseSettings):
     def secret(self) -> str:
         if self.hotline_secret:
             return self.hotline_secret
-        path = VAR_DIR / "secret"
-        if not path.exists():
-            VAR_DIR.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        return kept_secret(VAR_DIR / "secret", lambda: secrets.token_hex(32))
+
+
+def kept_secret(path: Path, make) -> str:
+    """The secret in `path`, created on first use. It is written to a private
+    (0600) temporary file and linked into place, so the file is never readable
+    by others, never half-written, and two processes starting at once agree on
+    one value (the second link fails and that process reads the first's)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mkstemp: mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(make())
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
 
 
 @lru_cache(maxsize=1)

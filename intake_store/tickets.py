@@ -33,6 +33,8 @@ from .models import (
     TicketEvent,
     TicketSequence,
 )
+from .privacy_views import shown_to
+from .recusal import recusal_problem
 from .routing import route
 from .schemas import TicketIn
 from .workcalendar import BEIJING, WorkCalendar, format_due
@@ -385,10 +387,16 @@ def _route_payload(bo: Backoffice, ticket: Ticket, life: Life, payload: dict) ->
     for code in bodies:
         if code not in bo.catalog.departments:
             raise TransitionError(f"未知的单位代码：{code}", "unknown_department")
-    if ticket.respondent_code and payload["lead"] == ticket.respondent_code:
-        raise TransitionError("回避：不能把工单派给被投诉单位本身主办。", "conflict_of_interest")
     payload["co"] = [c for c in (payload.get("co") or []) if c != payload["lead"]]
+    _check_recusal(bo, life.category or ticket.category_code, payload["lead"], payload["co"], ticket.respondent_code)
     return payload
+
+
+def _check_recusal(bo: Backoffice, category: str, lead: str | None, co, respondent_code: str | None) -> None:
+    cat = bo.catalog.categories.get(category)
+    problem = recusal_problem(lead, co, respondent_code, bool(cat and cat.respondent_assists))
+    if problem:
+        raise TransitionError(problem, "conflict_of_interest")
 
 
 def _check_merge_target(session: Session, ticket: Ticket, payload: dict) -> None:
@@ -407,6 +415,16 @@ def amend(bo: Backoffice, session: Session, number: str, viewer: Viewer, changes
     if "category" in changes and changes["category"] not in bo.catalog.categories:
         raise TransitionError(f"未知的投诉类别：{changes['category']}", "unknown_category")
     before = {k: getattr(ticket, {"category": "category_code"}.get(k, k)) for k in changes}
+    if "respondent" in changes or "place" in changes:
+        # The route in force must still keep the (newly named) accused out; a
+        # dispatched ticket is rerouted first, then amended.
+        life, _ = life_and_clocks(bo, events_of(session, ticket))
+        r = route(life.category, changes.get("respondent", ticket.respondent), changes.get("place", ticket.place),
+                  bo.catalog, ticket.description)
+        try:
+            _check_recusal(bo, changes.get("category", life.category), life.lead, life.co, r.respondent_code)
+        except TransitionError as e:
+            raise TransitionError(f"{e.message}请先改派，再修改被投诉单位。", e.code) from None
     ticket, life = act(bo, session, number, "amend", viewer, reason=reason, payload={**changes, "before": before})
     for field_name in ("respondent", "place", "urgency_reason"):
         if field_name in changes:
@@ -543,12 +561,13 @@ def ticket_view(bo: Backoffice, session: Session, ticket: Ticket, viewer: Viewer
     if viewer.sees_everything:
         view["field_sources"] = ticket.field_sources
         view["conversation_id"] = ticket.conversation_id
+    c = session.exec(select(Complainant).where(Complainant.ticket_id == ticket.id)).scalars().first()
     if viewer.sees_everything or ticket.consent_disclose:
-        c = session.exec(select(Complainant).where(Complainant.ticket_id == ticket.id)).scalars().first()
         view["complainant"] = {"name": c.name, "phone": c.phone} if c else None
     if with_events:
         view["events"] = [event_view(e) for e in events]
-    return view
+    return shown_to(viewer, view, ticket.consent_disclose, [c.name] if c and c.name else [],
+                    also=[(e.reason, e.payload) for e in events])
 
 
 def _extension_view(ext) -> dict | None:

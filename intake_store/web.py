@@ -22,6 +22,9 @@ from .lifecycle import TransitionError
 from .models import CalendarOverride
 from .jobs import setup as setup_deadline_jobs
 from .jobs.runner import ring_alarm
+from . import logsafe
+from .headers import security_headers
+from .throttle import THROTTLES, Throttles
 from .integrity import on_ticket_event as integrity_listener
 from .integrity import setup as setup_integrity
 from .notifications import notify_citizen
@@ -204,13 +207,17 @@ def create_app(settings: Settings | None = None, *, backoffice: Backoffice | Non
     from . import api, console  # noqa: PLC0415 - routes import this module's helpers
 
     settings = settings or get_settings()
-    app = web.Application(middlewares=[errors_middleware, auth_middleware], client_max_size=settings.max_body_bytes)
+    logsafe.hide(settings.hotline_service_token, settings.rasa_api_token, settings.telegram_bot_token,
+                 settings.wechat_app_secret, settings.wechat_token, settings.wechat_encoding_aes_key)
+    app = web.Application(middlewares=[security_headers, errors_middleware, auth_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
+    app[THROTTLES] = Throttles.from_settings(settings)
 
     app[SENDER] = Sender(engine=None, now=lambda: datetime.now(timezone.utc))
 
     async def lifecycle_ctx(app: web.Application):
         bo = backoffice or await asyncio.to_thread(build_backoffice, settings)
+        logsafe.hide(bo.secret)
         app[BACKOFFICE] = bo
         sender = app[SENDER]
         sender.engine, sender.now = bo.engine, bo.now

@@ -117,7 +117,9 @@ class RealAssistant:
         return self.actions.ready_url.rsplit("/", 1)[0]
 
     @classmethod
-    def start(cls, work: Path, api_url: str, service_token: str, model: Path) -> "RealAssistant":
+    def start(cls, work: Path, api_url: str, service_token: str, model: Path,
+              api_token: str | None = None) -> "RealAssistant":
+        """As `hotline run` starts them: on loopback, Rasa's HTTP API on only with `api_token`."""
         work.mkdir(parents=True, exist_ok=True)
         actions_port, rasa_port = free_port(), free_port()
         env = {**assistant.rasa_env(), "HOTLINE_API_URL": api_url, "HOTLINE_SERVICE_TOKEN": service_token}
@@ -128,9 +130,10 @@ class RealAssistant:
             f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
             f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n',
             encoding="utf-8")
-        command = assistant.server_command(rasa_port, endpoints=endpoints)
+        command = assistant.server_command(rasa_port, endpoints=endpoints, api_token=api_token)
         command[command.index("--model") + 1] = str(model)
-        rasa = Service("Rasa server", command, env, work / "rasa.log", f"http://127.0.0.1:{rasa_port}/status")
+        rasa = Service("Rasa server", command, env, work / "rasa.log",
+                       f"http://127.0.0.1:{rasa_port}/webhooks/rest/")
         stack = cls(work, model, actions, rasa, rasa_port)
         actions.start()
         try:

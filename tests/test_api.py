@@ -252,3 +252,35 @@ async def test_understand_gives_category_accused_body_and_route_to_service_and_o
     assert (await api.post("/api/understand", json={"text": text}, headers=auth(api, "laishan"))).status == 403
     bad = await api.post("/api/understand", json={"text": ""}, headers=auth(api, "operator"))
     assert bad.status == 422 and "text" in json.dumps(await bad.json(), ensure_ascii=False)
+
+
+async def test_the_accused_never_assists_when_an_operator_chooses_the_route(api):
+    n = (await file_complaint(api, idempotency_key="key-accused-2", respondent="莱山区政府", category="township_service"))["number"]
+    r = await api.post(f"/api/tickets/{n}/reroute", json={"lead": "civil_affairs", "co": ["laishan"], "reason": "属地协办"},
+                       headers=auth(api, "operator"))
+    body = await r.json()
+    assert r.status == 409 and body["code"] == "conflict_of_interest" and "协办" in body["error"], body
+    # 谁认定谁修复: for a credit record the body that made it assists in correcting it.
+    credit = (await file_complaint(api, idempotency_key="key-accused-4", respondent="民政局", category="credit_objection",
+                                   description="民政局把我们公司错误列入失信名单，申请异议。"))["number"]
+    r = await api.post(f"/api/tickets/{credit}/reroute", json={"lead": "credit", "co": ["civil_affairs"], "reason": "谁认定谁修复"},
+                       headers=auth(api, "operator"))
+    assert r.status == 200, await r.text()
+
+
+async def test_amending_the_respondent_after_dispatch_keeps_the_accused_out(api):
+    n = (await file_complaint(api, idempotency_key="key-amend-1", respondent="初家街道办", category="township_service"))["number"]
+    r = await api.post(f"/api/tickets/{n}/reroute", json={"lead": "civil_affairs", "co": ["laishan"], "reason": "民政牵头"},
+                       headers=auth(api, "operator"))
+    assert r.status == 200, await r.text()
+    # The operator finds that the 区政府 itself is accused: it may not keep assisting, nor lead.
+    r = await api.post(f"/api/tickets/{n}/amend", json={"respondent": "莱山区政府", "reason": "群众补充"},
+                       headers=auth(api, "operator"))
+    body = await r.json()
+    assert r.status == 409 and body["code"] == "conflict_of_interest" and "请先改派" in body["error"]
+    r = await api.post(f"/api/tickets/{n}/reroute", json={"lead": "civil_affairs", "co": [], "reason": "回避"},
+                       headers=auth(api, "operator"))
+    assert r.status == 200
+    r = await api.post(f"/api/tickets/{n}/amend", json={"respondent": "莱山区政府", "reason": "群众补充"},
+                       headers=auth(api, "operator"))
+    assert r.status == 200, await r.text()

@@ -24,6 +24,8 @@ def test_load_defaults_and_issue_a_token(tmp_path):
     assert loaded.returncode == 0 and "19 个投诉类别" in loaded.stdout
     token = run([*HOTLINE, "token", "--name", "财政局", "--role", "department", "--department", "finance"], DATABASE_URL=db)
     assert token.returncode == 0 and len(token.stdout.strip()) >= 40
+    partner = run([*HOTLINE, "token", "--name", "省12345平台", "--role", "partner"], DATABASE_URL=db)
+    assert partner.returncode == 0 and len(partner.stdout.strip()) >= 40
     bad = run([*HOTLINE, "token", "--name", "x", "--role", "department", "--department", "nowhere"], DATABASE_URL=db)
     assert bad.returncode == 2 and "department" in bad.stderr
     import sqlite3

@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import Callable
 
 from sqlalchemy.orm import object_session
+from sqlmodel import Session
 from telegram.error import BadRequest, Forbidden
 
 from intake_store.models import Notification
-from intake_store.outbox import Deliver, PermanentDeliveryError
+from intake_store.outbox import Deliver, PermanentDeliveryError, notify
 
 from . import transcript as tr
 from .rasa_client import Button, Reply
@@ -53,3 +54,12 @@ def deliverer(channel: Channel, store: tr.Store, now: Callable[[], datetime]) ->
             raise PermanentDeliveryError(f"{type(e).__name__}: {e}") from e
 
     return deliver
+
+
+def queue_unsent(session: Session, channel: str, conv_id: str, bodies: list[str], answered: int, now: datetime) -> None:
+    """The assistant's answer could not be sent during the conversation: the
+    outbox retries it, and the citizen's message counts as answered."""
+    for i, body in enumerate(bodies):
+        notify(session, key=f"chat:{conv_id}:{answered}:{i}", kind="chat_reply", recipient_kind="citizen",
+               recipient=conv_id, channel=channel, body=body, now=now)
+    tr.record_outbound(session, conv_id, [], now, answered=answered)

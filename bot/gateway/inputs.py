@@ -30,9 +30,20 @@ def has_words(text: str) -> bool:
     return any(unicodedata.category(ch)[0] in "LN" for ch in text)
 
 
+def not_an_intent(text: str) -> str:
+    """Rasa reads a message that starts with "/" as an intent given outright
+    (confidence 1.0, entities in JSON after it): typed text must never choose
+    the intent, so its leading slashes go. Buttons' payloads, which the bot
+    itself offered, do not pass through here."""
+    while text.startswith("/"):
+        text = text.lstrip("/").lstrip()
+    return text
+
+
 def prepare(text: str, limit: int) -> Prepared:
-    """Empty, symbols-only (emoji), too long or noisy text: decide what to forward."""
-    cleaned = clean(text)
+    """Empty, symbols-only (emoji), too long or noisy text, or typed like an
+    intent: decide what to forward."""
+    cleaned = not_an_intent(clean(text))
     if not cleaned:
         return Prepared(None, texts.EMPTY_HINT)
     if not has_words(cleaned):

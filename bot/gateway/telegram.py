@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 from datetime import datetime
 from typing import Callable
@@ -22,11 +23,12 @@ from telegram.error import TelegramError
 from sqlmodel import Session
 
 from intake_store.models import Message
-from intake_store.outbox import notify
+from intake_store.throttle import Window, chat_refused
 from intake_store.web import ApiError
 
 from . import texts
 from . import transcript as tr
+from .delivery import queue_unsent
 from .inputs import prepare
 from .rasa_client import Reply
 from .relay import Relay
@@ -62,16 +64,20 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
                                  for i, b in enumerate(reply.buttons)])
 
 
-def webhook_secret(token: str) -> str:
-    """Telegram sends it back in a header on every webhook call."""
-    return hashlib.sha256(f"hotline-webhook:{token}".encode()).hexdigest()
+def webhook_secret(server_secret: str) -> str:
+    """Telegram sends it back in a header on every webhook call. Made from the
+    server secret, not the bot token (a token seen anywhere must not also open
+    the webhook), and the same in every app process that shares the secret."""
+    return hmac.new(server_secret.encode(), b"telegram-webhook", hashlib.sha256).hexdigest()
 
 
 class TelegramChannel:
     name = "telegram"
 
-    def __init__(self, bot: Bot, store: tr.Store, relay: Relay, now: Callable[[], datetime]):
+    def __init__(self, bot: Bot, store: tr.Store, relay: Relay, now: Callable[[], datetime], *, webhook_secret: str):
         self.bot, self.store, self.relay, self.now = bot, store, relay, now
+        self.webhook_secret = webhook_secret
+        self.flood: Window | None = None  # messages per chat
         self._poller: asyncio.Task | None = None
 
     # ------------------------------------------------------------ out
@@ -91,7 +97,7 @@ class TelegramChannel:
                     if answered is None:
                         raise  # an outbox delivery: the outbox retries it
                     log.warning("telegram send failed for %s; queued in the outbox", conv_id, exc_info=True)
-                    await self.store.run(_queue_rest, conv_id, replies[i:], answered, self.now())
+                    await self.store.run(queue_unsent, self.name, conv_id, [r.text for r in replies[i:]], answered, self.now())
                     return stored
                 stored += await db.run(tr.record_outbound, conv_id, [reply], self.now(), meta=meta,
                                        external_ids=[f"message:{sent.message_id}"])
@@ -116,6 +122,14 @@ class TelegramChannel:
 
     async def accept(self, update: Update) -> None:
         """Store one update (once), then answer it in the background."""
+        chat = update.effective_chat
+        if chat is not None and chat.type != "private":
+            await self._refuse_group(chat.id)
+            return
+        wait = self.flood.take(str(chat.id)) if self.flood and chat is not None else 0
+        if wait:
+            await self._tell(chat.id, chat_refused(wait))  # not kept: a flood must not fill the store
+            return
         if update.callback_query is not None:
             taken = await self._on_button(update)
         elif update.message is not None:
@@ -124,6 +138,17 @@ class TelegramChannel:
             return
         if taken is not None:
             self.relay.spawn(self.relay.answer(taken))
+
+    async def _refuse_group(self, chat_id: int) -> None:
+        """A group shares one chat id: its members would share one conversation,
+        its query codes and each other's personal data. Nothing is kept."""
+        await self._tell(chat_id, texts.GROUP_REFUSED)
+
+    async def _tell(self, chat_id: int, text: str) -> None:
+        try:
+            await self.bot.send_message(chat_id, text)
+        except TelegramError:
+            pass  # only a courtesy
 
     async def _on_message(self, update: Update) -> tr.Taken | None:
         m = update.message
@@ -174,7 +199,7 @@ class TelegramChannel:
         await self.bot.initialize()
         if webhook_url:
             await self.bot.set_webhook(f"{webhook_url.rstrip('/')}{WEBHOOK_PATH}", allowed_updates=ALLOWED_UPDATES,
-                                       secret_token=webhook_secret(self.bot.token))
+                                       secret_token=self.webhook_secret)
         else:
             await self.bot.delete_webhook()
             self._poller = asyncio.create_task(self.poll_forever())
@@ -203,13 +228,6 @@ class TelegramChannel:
                 await asyncio.sleep(min(30, 2 ** failures))
 
 
-def _queue_rest(session, conv_id: str, replies: list[Reply], answered: int, now: datetime) -> None:
-    for i, reply in enumerate(replies):
-        notify(session, key=f"chat:{conv_id}:{answered}:{i}", kind="chat_reply", recipient_kind="citizen",
-               recipient=conv_id, channel="telegram", body=reply.text, now=now)
-    tr.record_outbound(session, conv_id, [], now, answered=answered)
-
-
 TELEGRAM = web.AppKey("telegram", TelegramChannel)
 routes = web.RouteTableDef()
 
@@ -219,7 +237,8 @@ async def webhook(request: web.Request) -> web.Response:
     channel = request.app.get(TELEGRAM)
     if channel is None:
         raise ApiError(404, "没有这个地址。", "http_404")
-    if request.headers.get("X-Telegram-Bot-Api-Secret-Token") != webhook_secret(channel.bot.token):
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not hmac.compare_digest(given.encode(), channel.webhook_secret.encode()):
         raise ApiError(403, "来源校验失败。", "bad_webhook_secret")
     try:
         update = Update.de_json(await request.json(), channel.bot)

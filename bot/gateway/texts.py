@@ -12,6 +12,10 @@ LONG_NOTE = (
     "您的消息较长（共{length}字），已完整保存，工作人员可以看到全文；"
     "智能助手只读取前{limit}字，其余内容如有要点，请分段补充。"
 )
+GROUP_REFUSED = (
+    "为保护您的个人信息，本热线不在群聊中受理投诉和查询。请点开本机器人，单独发消息给我们。"
+)
+WECHAT_CHOOSE = "请回复数字选择："
 STALE_BUTTON = "这个按钮已失效，请直接输入您的回答。"
 
 # What the web page shows when it cannot reach the app at all.

@@ -1,8 +1,11 @@
 """The web chat: the page at `/`, a WebSocket, and a plain HTTP fallback.
 
-A visitor is known by a random token in an HttpOnly cookie; the sender id is
-derived from it with the server secret, so neither the conversation id nor
-the transcript gives the token away. The transcript is the web visitor's
+A visitor is known by a random token in an HttpOnly cookie, signed with the
+server secret (a value the server did not issue is a new visitor, so nobody
+can plant a chosen identity in a browser); the sender id is derived from the
+token with the server secret, so neither the conversation id nor the
+transcript gives the token away. On a shared terminal "清除本机记录" drops
+the cookie. The transcript is the web visitor's
 mailbox: a message to a web visitor is stored, then pushed to any open page;
 a page that opens later loads it from the history.
 """
@@ -25,14 +28,16 @@ from aiohttp import WSMsgType, web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlmodel import Session
 
+from intake_store.console.pages import cookie_secure
 from intake_store.lifecycle import STATE_NAMES
 from intake_store.models import Message, Ticket
+from intake_store.throttle import Window, chat_refused
 from intake_store.tickets import query_code
 from intake_store.web import ApiError, json_ok, read_json
 
 from . import texts
 from . import transcript as tr
-from .masking import mask_personal
+from intake_store.privacy import mask_personal
 from .rasa_client import Reply
 from .relay import Relay
 
@@ -148,6 +153,13 @@ class WebChat:
     channel: WebChannel
     store: tr.Store
     secret: str
+    flood: Window | None = None  # messages per visitor
+
+
+class Flooding(Exception):
+    def __init__(self, wait: float):
+        super().__init__(chat_refused(wait))
+        self.message = chat_refused(wait)
 
 
 WEBCHAT = web.AppKey("webchat", WebChat)
@@ -169,20 +181,35 @@ class Visitor:
         return tr.conversation_id("web", self.sender_id)
 
 
+def _mac(secret: str, purpose: str, token: str) -> str:
+    return hmac.new(secret.encode(), f"{purpose}:{token}".encode(), hashlib.sha256).hexdigest()
+
+
+def cookie_value(secret: str, token: str) -> str:
+    return f"{token}.{_mac(secret, 'web-cookie', token)}"
+
+
+def token_of(secret: str, value: str) -> str | None:
+    """The visitor token in a cookie value, when this server issued it."""
+    token, _, mac = value.rpartition(".")
+    if _TOKEN.fullmatch(token) and hmac.compare_digest(mac.encode(), _mac(secret, "web-cookie", token).encode()):
+        return token
+    return None
+
+
 def visitor(request: web.Request) -> Visitor:
     secret = request.app[WEBCHAT].secret
-    token = request.cookies.get(COOKIE, "")
+    token = token_of(secret, request.cookies.get(COOKIE, ""))
     new = None
-    if not _TOKEN.fullmatch(token):
+    if token is None:
         token = new = secrets.token_urlsafe(32)
-    sender = hmac.new(secret.encode(), f"web-visitor:{token}".encode(), hashlib.sha256).hexdigest()[:32]
-    return Visitor(sender, new)
+    return Visitor(_mac(secret, "web-visitor", token)[:32], new)
 
 
 def remember(request: web.Request, response: web.StreamResponse, who: Visitor) -> None:
     if who.new_token:
-        response.set_cookie(COOKIE, who.new_token, max_age=COOKIE_MAX_AGE, path="/", httponly=True,
-                            samesite="Lax", secure=request.secure)
+        response.set_cookie(COOKIE, cookie_value(request.app[WEBCHAT].secret, who.new_token), max_age=COOKIE_MAX_AGE,
+                            path="/", httponly=True, samesite="Lax", secure=cookie_secure(request))
 
 
 def same_origin(request: web.Request) -> None:
@@ -196,6 +223,9 @@ def same_origin(request: web.Request) -> None:
 
 async def say(chat: WebChat, who: Visitor, data: SayIn) -> tr.Taken | None:
     """Store what the visitor sent; None when it was stored before (a resend)."""
+    wait = chat.flood.take(who.sender_id) if chat.flood else 0
+    if wait:
+        raise Flooding(wait)
     conv_id = who.conversation_id
     meta: dict = {"client_id": data.client_id}
     text = data.text
@@ -243,13 +273,29 @@ async def post_message(request: web.Request) -> web.Response:
     same_origin(request)
     chat, who = request.app[WEBCHAT], visitor(request)
     data = await read_json(request, SayIn)
-    taken = await say(chat, who, data)
+    try:
+        taken = await say(chat, who, data)
+    except Flooding as e:
+        raise ApiError(429, e.message, "too_many_messages")
     if taken is not None:
         await chat.relay.answer(taken)
     stored, tickets = await chat.store.run(_history_and_tickets, who.conversation_id, data.after)
     response = json_ok({"messages": [message_view(m) for m in stored],
                         "tickets": [ticket_view(chat.secret, t) for t in tickets]})
     remember(request, response, who)
+    return response
+
+
+@routes.post("/chat/api/forget")
+async def forget(request: web.Request) -> web.Response:
+    """"清除本机记录": this browser stops being the visitor (on a shared terminal the
+    next person starts afresh); the conversation stays with the hotline."""
+    same_origin(request)
+    chat, who = request.app[WEBCHAT], visitor(request)
+    for ws in list(chat.channel.sockets.get(who.conversation_id, ())):
+        await ws.close()
+    response = json_ok({"forgotten": True})
+    response.del_cookie(COOKIE, path="/")
     return response
 
 
@@ -294,7 +340,11 @@ async def _on_frame(chat: WebChat, who: Visitor, ws: web.WebSocketResponse, raw:
         client_id = data.get("client_id") if isinstance(data, dict) else None
         await ws.send_json({"type": "error", "error": error, "client_id": client_id}, dumps=_dumps)
         return
-    taken = await say(chat, who, message_in)
+    try:
+        taken = await say(chat, who, message_in)
+    except Flooding as e:
+        await ws.send_json({"type": "error", "error": e.message, "client_id": message_in.client_id}, dumps=_dumps)
+        return
     if taken is None:
         await ws.send_json({"type": "ack", "client_id": message_in.client_id}, dumps=_dumps)
         return

@@ -22,6 +22,7 @@ from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
 
 from .. import lifecycle
+from ..headers import HEADERS
 from ..lifecycle import TransitionError
 from ..tickets import Backoffice, NotFound, Viewer
 from ..web import BACKOFFICE, SETTINGS, ApiError, _validation_details, in_session
@@ -40,13 +41,7 @@ LOGIN_CSRF_COOKIE = "hotline_login_csrf"
 AREAS = ("/console", "/portal", "/login", "/logout")
 STATIC_PREFIX = "/console/static/"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
+SECURITY_HEADERS = HEADERS  # the app sets them on every answer; a page sets them again whatever the middlewares
 
 
 @dataclass(frozen=True)
@@ -293,7 +288,7 @@ def make_environment(app: web.Application, directory) -> jinja2.Environment:
         NAV_LINKS=NAV_LINKS,
         INPUT_LABELS=INPUT_LABELS,
         ACTOR_NAMES={"system": "系统", "service": "智能助手"},
-        CHANNEL_NAMES={"web": "网页聊天", "telegram": "Telegram", "rest": "接口提交", "phone": "电话", "open311": "Open311"},
+        CHANNEL_NAMES={"web": "网页聊天", "telegram": "Telegram", "wechat": "微信公众号", "rest": "接口提交", "phone": "电话", "open311": "Open311"},
     )
     return env
 

@@ -12,11 +12,17 @@ from ..lifecycle import RULES, Life, TransitionError
 from ..models import Ticket
 from ..notifications import tell_citizen
 from ..web import in_session
-from .pages import bo_of, form_errors, form_model, form_of
+from .pages import PageError, bo_of, form_errors, form_model, form_of
 
 
 # A form's path on the page -> the lifecycle action it asks for.
 FORM_ACTIONS = {spec.path: spec.action for spec in ACTIONS}
+
+
+def require_action(action: str, viewer: T.Viewer) -> None:
+    """A role the action is not for is refused before anything is read."""
+    if viewer.role not in RULES[action][0]:
+        raise PageError(403, "您的账号无权执行这个操作。")
 
 
 def actions_for(role: str) -> list[Action]:
@@ -31,6 +37,7 @@ def posted_values(form) -> dict[str, list[str]]:
 async def act_from_form(request: web.Request, spec: Action, viewer: T.Viewer) -> list[str] | None:
     """Run one action; None when done, else the Chinese error lines for the form."""
     bo, number = bo_of(request), request.match_info["number"]
+    require_action(spec.action, viewer)
     # Refuse a ticket the viewer may not see before looking at what was sent.
     await in_session(request, lambda s: T.visible_ticket(s, number, viewer), write=False)
     form = await form_of(request)

@@ -6,6 +6,7 @@ import math
 from aiohttp import web
 from sqlalchemy import select
 
+from ..throttle import address_of
 from ..web import in_session
 from . import accounts as A
 from .pages import (
@@ -63,7 +64,7 @@ async def login(request: web.Request) -> web.Response:
     now = bo.now()
 
     def work(s):
-        result = A.authenticate(s, username, password, request.remote or "", now, policy_of(request))
+        result = A.authenticate(s, username, password, address_of(request), now, policy_of(request))
         if result.account is None:
             return result, None, None
         token, row = A.start_session(s, result.account, now, session_age(request))

@@ -11,6 +11,7 @@ from .. import tickets as T
 from ..lifecycle import ACTION_NAMES, TransitionError
 from ..models import Conversation, Notification, Ticket
 from ..outbox import notify
+from ..privacy_views import messages_for, text_for
 from ..routing import route
 from ..schemas import AmendIn, TicketIn
 from ..web import in_session
@@ -19,7 +20,7 @@ from . import queries as Q
 from .accounts import CONSOLE_ROLES
 from .pages import PageError, bo_of, form_errors, form_of, new_nonce, redirect, render, signed_in
 from .review import FIELD_LABELS, allowed_actions, describe_event, link_sources
-from .ticket_forms import FORM_ACTIONS, act_from_form, actions_for, posted_values
+from .ticket_forms import FORM_ACTIONS, act_from_form, actions_for, posted_values, require_action
 
 routes = web.RouteTableDef()
 
@@ -46,7 +47,7 @@ async def console_root(request: web.Request) -> web.Response:
 
 @routes.get("/console/")
 async def queue(request: web.Request) -> web.Response:
-    signed_in(request, *CONSOLE_ROLES)
+    me = signed_in(request, *CONSOLE_ROLES)
     bo, q = bo_of(request), request.query
     # Unknown filter values are ignored rather than refused: a stale bookmark still opens.
     f = Q.QueueFilters(
@@ -63,7 +64,7 @@ async def queue(request: web.Request) -> web.Response:
         total, rows = Q.operator_queue(bo, s, f)
         return {
             "total": total,
-            "rows": [_queue_row(bo, t) for t in rows],
+            "rows": [_queue_row(bo, t, me.viewer.role) for t in rows],
             "counts": Q.queue_counts(bo, s),
             "handovers": Q.handed_over(s),
         }
@@ -75,9 +76,9 @@ async def queue(request: web.Request) -> web.Response:
     })
 
 
-def _queue_row(bo: T.Backoffice, t: Ticket) -> dict:
+def _queue_row(bo: T.Backoffice, t: Ticket, role: str) -> dict:
     row = T.summary_view(bo, t)
-    row["excerpt"] = t.description[:80] + ("…" if len(t.description) > 80 else "")
+    row["excerpt"] = text_for(role, t.description[:80]) + ("…" if len(t.description) > 80 else "")
     row["due_text"] = format_due(t.next_due_at) if t.next_due_at else ""
     row["due_label"] = bo.catalog.clocks[t.next_due_clock].label if t.next_due_clock in bo.catalog.clocks else ""
     row["created"] = t.created_at
@@ -92,6 +93,7 @@ def ticket_context(bo: T.Backoffice, s: Session, number: str, viewer: T.Viewer) 
     life, _ = T.life_and_clocks(bo, T.events_of(s, ticket))
     messages = Q.transcript(s, ticket.conversation_id)
     links = link_sources(ticket.field_sources, Q.as_transcript(messages))
+    messages = messages_for(viewer.role, messages)
     suggested = route(ticket.category_code, ticket.respondent, ticket.place, bo.catalog, ticket.description)
     allowed = allowed_actions(life, viewer)
     submitted = view["events"][0]["payload"] if view["events"] else {}
@@ -172,6 +174,7 @@ for _spec in CONSOLE_ACTIONS.values():
 async def amend(request: web.Request) -> web.Response:
     """修改类别、被投诉单位、发生地、紧急程度: only what differs is recorded."""
     me = signed_in(request, *CONSOLE_ROLES)
+    require_action("amend", me.viewer)
     bo, number = bo_of(request), request.match_info["number"]
     form = await form_of(request)
 
@@ -215,10 +218,11 @@ async def _conversation_page(request: web.Request, *, errors: list[str] | None =
 
     def work(s: Session) -> dict:
         conv = _conversation(s, conv_id)
-        inbound = [m.text for m in Q.transcript(s, conv.id) if m.direction == "in"]
+        messages = messages_for(me.viewer.role, Q.transcript(s, conv.id))
+        inbound = [m.text for m in messages if m.direction == "in"]
         return {
             "conv": conv,
-            "messages": Q.transcript(s, conv.id),
+            "messages": messages,
             "draft": "\n".join(inbound)[:5000],
             "tickets": list(s.execute(select(Ticket).where(Ticket.conversation_id == conv.id)
                                       .order_by(Ticket.created_at.desc())).scalars().all()),
@@ -293,7 +297,7 @@ async def ticket_from_conversation(request: web.Request) -> web.Response:
         data = TicketIn.model_validate({
             **{k: v for k, v in fields.items() if v},
             "idempotency_key": f"console:{conv.id}:{str(form.get('nonce') or '')}"[:128],
-            "channel": conv.channel if conv.channel in ("web", "telegram") else "rest",
+            "channel": conv.channel if conv.channel in ("web", "telegram", "wechat") else "rest",
             "sender_id": conv.sender_id,
             "conversation_id": conv.id,
             "urgent": form.get("urgent") == "1",

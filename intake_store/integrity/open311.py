@@ -1,7 +1,7 @@
 """Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2), mounted at /open311/v2/.
 
 Public and read-only except `POST requests`, which needs an API key (a token
-with role "service", as issued by `hotline token`). JSON or XML by the path's
+with role "partner", as issued by `hotline token --role partner`). JSON or XML by the path's
 extension. Public answers carry no personal data: the description is built
 from the catalog (category and the respondent body), never the citizen's own
 words, and the address is the district, never the place as the citizen gave it.
@@ -302,7 +302,8 @@ async def _form(request: web.Request) -> dict[str, Any]:
 
 
 async def _caller(request: web.Request, api_key: Any) -> T.Viewer:
-    """Who submits: the api_key field (the GeoReport way) or a bearer token; only a service may."""
+    """Who submits: the api_key field (the GeoReport way) or a bearer token; a
+    partner system (or the hotline's own service) may."""
     viewer = request.get(VIEWER)
     if api_key is not None and (not isinstance(api_key, str) or len(api_key) > 200):
         raise ApiError(401, "api_key 无效或已停用。", "invalid_api_key")
@@ -314,12 +315,12 @@ async def _caller(request: web.Request, api_key: Any) -> T.Viewer:
             raise ApiError(401, "api_key 无效或已停用。", "invalid_api_key")
     if viewer is None:
         raise ApiError(401, "提交工单需要 api_key。", "api_key_required")
-    if viewer.role != "service":
+    if viewer.role not in ("partner", "service"):
         raise ApiError(403, "这个 api_key 无权提交工单。", "forbidden")
     return viewer
 
 
-@endpoint("POST", f"{BASE}/requests.{{format}}", "Open311：从其他系统提交一张工单（需要 api_key）", roles=("service",),
+@endpoint("POST", f"{BASE}/requests.{{format}}", "Open311：从其他系统提交一张工单（需要 api_key）", roles=("partner", "service"),
           body=Open311RequestIn)
 @open311_errors
 async def post_request(request: web.Request) -> web.Response:

@@ -180,7 +180,7 @@ def rasa_server(rasa_model, action_server, tmp_path_factory) -> str:
     command = assistant.server_command(port, endpoints=endpoints)
     command[command.index("--model") + 1] = str(rasa_model)
     service = Service("Rasa server", command, assistant.rasa_env(),
-                      assistant.ROOT, work / "rasa.log", f"http://127.0.0.1:{port}/status")
+                      assistant.ROOT, work / "rasa.log", f"http://127.0.0.1:{port}/webhooks/rest/")
     service.start()
     yield f"http://127.0.0.1:{port}"
     service.stop()

@@ -562,6 +562,7 @@ class BackofficeStub:
 
     def __init__(self):
         self.up = False
+        self.refuse_lookups = False
         self.requests: List[Dict[str, Any]] = []
         self.tickets: Dict[str, Dict[str, Any]] = {}
 
@@ -591,6 +592,11 @@ class BackofficeStub:
 
     async def status(self, request: web.Request) -> web.Response:
         body = await request.json()
+        self.requests.append({"auth": request.headers.get("Authorization"), "body": body,
+                              "conversation": request.headers.get("X-Hotline-Conversation")})
+        if self.refuse_lookups:
+            return web.json_response({"error": "查询失败次数过多，为保护工单信息，暂停查询。请 15 分钟后再试。",
+                                      "code": "too_many_lookups"}, status=429)
         for t in self.tickets.values():
             if t["number"] == body["number"] and t["query_code"] == body["query_code"]:
                 return web.json_response({"number": t["number"], "state_name": "已受理", "category_name": "拖欠企业账款",
@@ -686,6 +692,17 @@ class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
             c.say("查进度", "query_status")
             await status.ActionCheckStatus().run(d, c.tracker(), {})
             self.assertEqual(d.messages[0]["text"], status.NOT_FOUND)
+
+    async def test_a_lookup_is_made_for_this_conversation_and_a_pause_is_explained(self):
+        self.stub.up, self.stub.refuse_lookups = True, True
+        c = Conversation()
+        c.slots.update(ticket_number="20261122-0001", query_code="00000000")
+        c.say("查进度", "query_status")
+        d = CollectingDispatcher()
+        await status.ActionCheckStatus().run(d, c.tracker(), {})
+        self.assertTrue(d.messages[0]["text"].startswith("查询失败次数过多"))
+        sent = self.stub.requests[-1]
+        self.assertEqual((sent["auth"], sent["conversation"]), ("Bearer t0ken", c.tracker().sender_id))
 
 
 if __name__ == "__main__":

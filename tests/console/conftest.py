@@ -17,9 +17,26 @@ from intake_store.web import create_app
 
 @pytest.fixture
 async def site(backoffice):
+    site = await start_site(backoffice)
+    yield site
+    await stop_site(site)
+
+
+@pytest.fixture
+async def gateway_site(backoffice):
+    """The whole app as `hotline serve` runs it: back office and chat gateway."""
+    from bot.gateway import setup as gateway_setup
+
+    site = await start_site(backoffice, extra_setup=[gateway_setup])
+    yield site
+    await stop_site(site)
+
+
+async def start_site(backoffice, extra_setup=None) -> Site:
+    """The app on 127.0.0.1 with the accounts of PEOPLE (`extra_setup`: e.g. the chat gateway)."""
     settings = Settings(database_url="sqlite://", hotline_service_token=SERVICE_TOKEN, session_cookie_secure=False,
-                        jobs_interval_seconds=3600)
-    app = create_app(settings, backoffice=backoffice)
+                        jobs_interval_seconds=3600, rasa_url="http://127.0.0.1:9", actions_url="")
+    app = create_app(settings, backoffice=backoffice, extra_setup=extra_setup)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
 
@@ -35,13 +52,13 @@ async def site(backoffice):
     # Database work off the event loop, as the app does: the app's own tasks
     # (the outbox sender) need the loop to finish their transactions.
     await asyncio.to_thread(accounts)
-    site = Site(server, backoffice)
-    yield site
+    return Site(server, backoffice)
+
+
+async def stop_site(site: Site) -> None:
     for p in site.people:
         await p.close()
-    await server.close()
-    with backoffice.engine.begin() as c:
+    await site.server.close()
+    with site.backoffice.engine.begin() as c:
         for table in ("login_session", "login_attempt"):
             c.execute(text(f"DELETE FROM {table}"))
-
-

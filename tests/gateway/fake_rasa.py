@@ -14,6 +14,14 @@ from aiohttp import web
 CONFIRM = [{"title": "确认提交", "payload": "/affirm"}, {"title": "修改", "payload": "/correct_field"}]
 
 
+async def serve(app: web.Application, port: int) -> web.AppRunner:
+    """A fake's app on 127.0.0.1:port; `await runner.cleanup()` stops it."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -46,9 +54,7 @@ class FakeRasa:
         app = web.Application()
         app.router.add_get("/webhooks/rest/", self._health)
         app.router.add_post("/webhooks/rest/webhook", self._webhook)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        self._runner = await serve(app, self.port)
         return self
 
     async def stop(self) -> None:

@@ -145,13 +145,14 @@ class FakeTelegram:
             self._changed.notify_all()
         return update
 
-    def _message(self, chat_id: int, **content) -> dict:
+    def _message(self, chat_id: int, chat_type: str = "private", **content) -> dict:
+        chat = {"id": chat_id, "type": chat_type, **({"first_name": "张"} if chat_type == "private" else {"title": "业主群"})}
         return {"update_id": next(self._update_ids), "message": {
             "message_id": next(self._message_ids), "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private", "first_name": "张"}, "from": self._user(chat_id), **content}}
+            "chat": chat, "from": self._user(abs(chat_id)), **content}}
 
-    async def user_says(self, chat_id: int, text: str, twice: bool = False) -> dict:
-        return await self._put(self._message(chat_id, text=text), twice)
+    async def user_says(self, chat_id: int, text: str, twice: bool = False, chat_type: str = "private") -> dict:
+        return await self._put(self._message(chat_id, chat_type, text=text), twice)
 
     async def user_sends_photo(self, chat_id: int, caption: str | None = None) -> dict:
         photo = [{"file_id": "photo-small", "file_unique_id": "u1", "width": 90, "height": 90},

@@ -4,7 +4,7 @@ import pytest
 
 from bot.gateway import texts
 from bot.gateway.inputs import prepare
-from bot.gateway.masking import mask_personal
+from intake_store.privacy import mask_identity, mask_personal
 from bot.gateway.telegram import split_text
 
 
@@ -47,3 +47,38 @@ def test_long_telegram_messages_are_split_at_line_breaks():
     parts = split_text(text)
     assert all(len(p) <= 4096 for p in parts) and "".join(parts).replace("\n", "") == "甲" * 9000
     assert split_text("短") == ["短"]
+
+
+@pytest.mark.parametrize("typed, forwarded", [
+    ("/complain_x", "complain_x"), ("  /affirm", "affirm"), ("/ /deny", "deny"), ("//", None), ("查询/进度", "查询/进度"),
+])
+def test_typed_text_is_never_an_intent(typed, forwarded):
+    assert prepare(typed, 100).forward == forwarded
+
+
+@pytest.mark.parametrize("typed, shown", [
+    ("我叫王建国，电话13812345678，区政府欠我工程款", "我叫***，电话138****5678，区政府欠我工程款"),
+    ("本人张伟电话13912345678", "本人**电话139****5678"),
+    ("联系人：欧阳娜娜 手机13800001111", "联系人：**** 手机138****1111"),
+    ("请找李先生或者赵女士", "请找*先生或者*女士"),
+    ("我家住幸福小区3号楼2单元501室", "我家住幸福小区*号楼*单元*室"),
+    ("车牌鲁F12345被扣", "车牌鲁F*****被扣"),
+    ("车牌号粤B·D12345", "车牌号粤B·******"),
+])
+def test_identity_is_masked_for_departments(typed, shown):
+    assert mask_identity(typed) == shown
+
+
+@pytest.mark.parametrize("text", [
+    "我是莱山区一家建筑公司的负责人，初家街道办欠我们工程款三十万元",
+    "我是李村的村民，村委会答应的补贴没给",
+    "合同编号HT-2021-088，欠款300000元，2023年10月到期",
+    "区财政局张科长说年底前付清",
+    "芝罘区向阳街道办事处",
+])
+def test_what_is_not_a_persons_identity_stays(text):
+    assert mask_identity(text) == text
+
+
+def test_the_complainants_own_name_is_masked_wherever_it_appears():
+    assert mask_identity("王芳反映：王芳家的补贴没有发", names=["王芳"]) == "**反映：**家的补贴没有发"

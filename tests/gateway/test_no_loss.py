@@ -8,13 +8,11 @@ from sqlalchemy import delete, select
 
 from bot.gateway import texts
 from bot.gateway.transcript import original_text
-from intake_store import tickets as T
 from intake_store.db import session_scope
 from intake_store.models import Message, Notification
-from intake_store.schemas import TicketIn
 
 from fake_rasa import free_port
-from gateway_support import next_of, say, settings_for, start_chat
+from gateway_support import next_of, replied_ticket, say, settings_for, start_chat
 
 
 async def test_rasa_down_the_citizen_is_told_it_is_saved_and_the_conversation_continues_when_back(chat, fake_rasa):
@@ -146,16 +144,7 @@ async def test_a_departments_reply_reaches_the_web_visitor_with_rating_buttons(c
     await chat.client.get("/")
     await say(chat.client, "你好", "p1")
     conv_id = chat.conversation_id()
-    service, lead = T.Viewer("service", "assistant"), T.Viewer("department", "gxj", "industry")
-    with session_scope(backoffice.engine) as s:
-        ticket, _ = T.create_ticket(backoffice, s, TicketIn(
-            idempotency_key="web-reply-0001", channel="web", sender_id=conv_id, conversation_id=conv_id,
-            description="区政府欠我们货款", category="arrears", category_confidence=0.95), service)
-        number = ticket.number
-    with session_scope(backoffice.engine) as s:
-        T.act(backoffice, s, number, "accept", lead)
-        T.act(backoffice, s, number, "verify", lead, payload={"result": "属实", "findings": "确有拖欠"})
-        T.act(backoffice, s, number, "reply", lead, payload={"text": "已协调区财政12月底前付清。"})
+    replied_ticket(backoffice, "web", conv_id)
 
     ws = await chat.client.ws_connect("/chat/ws")
     await ws.send_json({"type": "hello", "after": 0})

@@ -3,21 +3,22 @@
 scripted assistant. The walk with the real assistant is in test_e2e_telegram.py."""
 from __future__ import annotations
 
+import hashlib
+import logging
+
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.gateway import setup as gateway_setup
 from bot.gateway import texts
-from intake_store import tickets as T
 from intake_store.db import session_scope
 from intake_store.models import Message, Notification
-from intake_store.schemas import TicketIn
 from intake_store.web import create_app
 
 from fake_rasa import free_port
 from fake_telegram import FakeTelegram
-from gateway_support import Chat, settings_for, start_chat
+from gateway_support import Chat, replied_ticket, settings_for, start_chat
 
 CHAT = 5551234
 CONV = f"telegram:{CHAT}"
@@ -106,22 +107,8 @@ async def test_rasa_down_the_telegram_user_is_told_and_answered_when_it_is_back(
     assert (await tg.wait_for_bot(CHAT, 2))[1]["text"].startswith("您好，这里是12345")
 
 
-def replied_ticket(backoffice, sender_id: str) -> str:
-    service, lead = T.Viewer("service", "assistant"), T.Viewer("department", "gxj", "industry")
-    with session_scope(backoffice.engine) as s:
-        ticket, _ = T.create_ticket(backoffice, s, TicketIn(
-            idempotency_key=f"tg-{sender_id}", channel="telegram", sender_id=sender_id, conversation_id=sender_id,
-            description="区政府欠我们货款", category="arrears", category_confidence=0.95), service)
-        number = ticket.number
-    with session_scope(backoffice.engine) as s:
-        T.act(backoffice, s, number, "accept", lead)
-        T.act(backoffice, s, number, "verify", lead, payload={"result": "属实", "findings": "确有拖欠"})
-        T.act(backoffice, s, number, "reply", lead, payload={"text": "已协调区财政12月底前付清。"})
-    return number
-
-
 async def test_a_departments_reply_is_sent_on_telegram_with_rating_buttons(tg_chat, tg, backoffice):
-    number = replied_ticket(backoffice, CONV)
+    number = replied_ticket(backoffice, "telegram", CONV)
     assert await tg_chat.sender.run_once() == 1
     message = (await tg.wait_for_bot(CHAT, 1))[0]
     assert number in message["text"] and "已协调区财政12月底前付清" in message["text"]
@@ -132,7 +119,7 @@ async def test_a_departments_reply_is_sent_on_telegram_with_rating_buttons(tg_ch
 
 async def test_a_user_who_blocked_the_bot_is_not_retried(tg_chat, tg, backoffice):
     tg.blocked.add(CHAT)
-    replied_ticket(backoffice, CONV)
+    replied_ticket(backoffice, "telegram", CONV)
     assert await tg_chat.sender.run_once() == 0
     with session_scope(backoffice.engine) as s:
         row = s.execute(select(Notification)).scalar_one()
@@ -147,9 +134,13 @@ async def test_webhook_mode_checks_the_secret_and_handles_each_update_once(backo
     await client.start_server()
     try:
         assert tg.webhook["url"] == f"http://127.0.0.1:{port}/telegram/webhook" and "getUpdates" not in tg.calls
+        # Not made from the bot token: knowing the token does not open the webhook.
+        assert tg.webhook["secret_token"] != hashlib.sha256(f"hotline-webhook:{tg.token}".encode()).hexdigest()
+        assert tg.token not in tg.webhook["secret_token"]
         update = await tg.user_says(CHAT, "你好")
         tg.queue.clear()  # Telegram pushes it instead of waiting to be asked
         assert await tg.post_to_webhook(update, secret="wrong") == 403
+        assert await tg.post_to_webhook(update, secret="") == 403
         assert await tg.post_to_webhook(update) == 200
         assert await tg.post_to_webhook(update) == 200  # delivered again
         await tg.wait_for_bot(CHAT, 1)
@@ -161,3 +152,43 @@ async def test_webhook_mode_checks_the_secret_and_handles_each_update_once(backo
         assert [m.text for m in chat.transcript(CONV) if m.direction == "in"] == ["你好", "谢谢"]
     finally:
         await client.close()
+
+
+async def test_the_bot_token_is_in_no_log_line(backoffice, fake_rasa, tg, caplog):
+    caplog.set_level(logging.DEBUG)
+    chat = await start_chat(backoffice, settings_for(
+        fake_rasa.url, telegram_bot_token=tg.token, telegram_api_base_url=tg.base_url))
+    try:
+        await tg.user_says(CHAT, "你好")
+        await tg.wait_for_bot(CHAT, 1)
+        await chat.relay.settle()
+    finally:
+        await chat.client.close()
+    assert "getUpdates" in caplog.text  # the client's request lines are there, without the token
+    assert tg.token not in caplog.text
+
+
+async def test_a_group_chat_is_refused_politely_and_nothing_is_kept(tg_chat, tg, fake_rasa):
+    group = -1009876
+    await tg.user_says(group, "我要投诉区财政局欠款，电话13812345678", chat_type="supergroup")
+    assert (await tg.wait_for_bot(group, 1))[0]["text"] == texts.GROUP_REFUSED
+    await tg.user_says(CHAT, "你好")
+    await tg.wait_for_bot(CHAT, 1)
+    await tg_chat.relay.settle()
+    assert fake_rasa.texts() == ["你好"]
+    assert tg_chat.transcript(f"telegram:{group}") == []
+
+
+async def test_a_telegram_chat_sending_too_fast_is_asked_to_wait(backoffice, fake_rasa, tg):
+    chat = await start_chat(backoffice, settings_for(
+        fake_rasa.url, telegram_bot_token=tg.token, telegram_api_base_url=tg.base_url, chat_max_messages_per_minute=2))
+    try:
+        await tg.user_says(CHAT, "你好")
+        await tg.user_says(CHAT, "在吗")
+        await tg.user_says(CHAT, "快回答")
+        sent = await tg.wait_for_bot(CHAT, 3)
+        assert any(m["text"].startswith("您发送消息太快了") for m in sent)
+        await chat.relay.settle()
+        assert fake_rasa.texts() == ["你好", "在吗"]
+    finally:
+        await chat.client.close()

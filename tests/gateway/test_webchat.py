@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 
+import aiohttp
+
 from bot.gateway import texts
 from intake_store.api import ENDPOINTS
 from intake_store.db import session_scope
 
-from gateway_support import next_of, say
+from gateway_support import next_of, say, settings_for, start_chat
 
 PHONE = "13812345678"
 
@@ -170,3 +172,97 @@ async def test_the_openapi_document_describes_every_route_the_chat_adds(chat):
     assert "SayIn" in doc["components"]["schemas"] and "TicketIn" in doc["components"]["schemas"]
     # The back office's own list stays the back office's: an app without the chat does not describe it.
     assert not [e for e in ENDPOINTS if e.path.startswith("/chat/")]
+
+
+async def test_typed_slash_text_never_reaches_rasa_as_an_intent(chat, fake_rasa):
+    await chat.client.get("/")
+    status, body = await say(chat.client, '/complain_x{"respondent": "财政局"}', "s1")
+    await say(chat.client, " //affirm", "s2", after=body["messages"][-1]["id"])
+    assert status == 200
+    assert fake_rasa.texts() == ['complain_x{"respondent": "财政局"}', "affirm"]
+    # The transcript keeps what was typed.
+    assert [m.text for m in chat.transcript() if m.direction == "in"] == ['/complain_x{"respondent": "财政局"}', " //affirm"]
+
+
+def _cookie(client) -> str | None:
+    return next((c.value for c in client.session.cookie_jar if c.key == "hotline_chat"), None)
+
+
+async def test_a_visitor_cookie_the_server_did_not_sign_is_a_new_visitor(chat):
+    await chat.client.get("/")
+    await say(chat.client, "我的电话13812345678", "v1")
+    mine = chat.conversation_id()
+    token, _, signature = _cookie(chat.client).partition(".")
+    assert len(signature) == 64
+    # Someone plants a well-formed value (unsigned, or signed by someone else) in a browser.
+    for forged in (token, f"{token}.{'0' * 64}", "A" * 43):
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as other:
+            resp = await other.get(chat.client.make_url("/chat/api/messages"), headers={"Cookie": f"hotline_chat={forged}"})
+            body = await resp.json()
+        assert resp.status == 200 and body["messages"] == [] and body["tickets"] == []
+        issued = resp.cookies["hotline_chat"].value  # a fresh identity instead
+        assert issued != forged and issued.partition(".")[0] != token
+    # The signed cookie is still this visitor.
+    again = await chat.client.get("/chat/api/messages")
+    assert [m["text"] for m in (await again.json())["messages"]][0] == "我的电话138****5678"
+    assert "hotline_chat" not in again.cookies and chat.conversation_id() == mine
+
+
+async def test_the_visitor_cookie_is_secure_when_the_site_says_so(backoffice, fake_rasa):
+    c = await start_chat(backoffice, settings_for(fake_rasa.url, session_cookie_secure=True))
+    try:
+        resp = await c.client.get("/")
+        assert "Secure" in resp.headers["Set-Cookie"] and "HttpOnly" in resp.headers["Set-Cookie"]
+    finally:
+        await c.client.close()
+    resp = await (await start_chat(backoffice, settings_for(fake_rasa.url))).client.get("/")
+    assert "Secure" not in resp.headers["Set-Cookie"]
+
+
+async def test_forget_this_device_the_next_person_starts_afresh(chat):
+    await chat.client.get("/")
+    _, body = await say(chat.client, "我叫王芳，电话13812345678", "f1")
+    assert body["messages"]
+    mine = chat.conversation_id()
+    page = await chat.client.get("/")
+    assert "清除本机记录" in await page.text()
+    elsewhere = await chat.client.post("/chat/api/forget", headers={"Origin": "http://evil.example"})
+    assert elsewhere.status == 403 and _cookie(chat.client)
+    resp = await chat.client.post("/chat/api/forget")
+    assert resp.status == 200 and _cookie(chat.client) is None
+    after = await (await chat.client.get("/chat/api/messages")).json()
+    assert after["messages"] == [] and chat.conversation_id() != mine
+    assert [m.text for m in chat.transcript(mine)][0] == "我叫王芳，电话13812345678"  # the hotline keeps it
+
+
+async def test_the_chat_page_cannot_be_framed_or_run_foreign_scripts(chat):
+    from intake_store.headers import HEADERS
+
+    page = await chat.client.get("/")
+    assert {k: page.headers[k] for k in HEADERS} == HEADERS
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+async def test_a_visitor_sending_too_fast_is_asked_to_wait(backoffice, fake_rasa):
+    c = await start_chat(backoffice, settings_for(fake_rasa.url, chat_max_messages_per_minute=3))
+    try:
+        await c.client.get("/")
+        after = 0
+        for i in range(3):
+            status, body = await say(c.client, f"第{i}条", f"fl{i}", after)
+            assert status == 200
+        status, body = await say(c.client, "第4条", "fl4")
+        assert status == 429 and body["code"] == "too_many_messages"
+        assert body["error"] == "您发送消息太快了，请稍等 1 分钟再发。已发送的消息都已保存。"
+        ws = await c.client.ws_connect("/chat/ws")
+        await ws.send_json({"type": "say", "text": "第5条", "client_id": "fl5"})
+        frame = await next_of(ws, "error")
+        assert frame["client_id"] == "fl5" and frame["error"].startswith("您发送消息太快了")
+        await ws.close()
+        # Another visitor is not held up.
+        other = await c.another_visitor()
+        await other.get("/")
+        assert (await say(other, "你好", "o1"))[0] == 200
+        assert fake_rasa.texts() == ["第0条", "第1条", "第2条", "你好"]
+    finally:
+        await c.client.close()

@@ -27,7 +27,7 @@ async def api(bo):
 
     def keys():
         with session_scope(bo.engine) as s:
-            return {"service": create_token(s, "省12345平台", "service"),
+            return {"partner": create_token(s, "省12345平台", "partner"),
                     "department": create_token(s, "财政局", "department", "finance")}
 
     client.keys = await asyncio.to_thread(keys)
@@ -56,7 +56,7 @@ async def test_services_list_and_definition_in_json_and_xml(api):
 
 
 async def test_another_system_posts_a_ticket_with_an_api_key(api):
-    form = {"api_key": api.keys["service"], "service_code": "arrears", "description": CITIZEN["description"],
+    form = {"api_key": api.keys["partner"], "service_code": "arrears", "description": CITIZEN["description"],
             "address_string": "芝罘区向阳街道", "first_name": "六", "last_name": "赵", "phone": "13911112222",
             "attribute[respondent]": "市财政局", "attribute[amount_yuan]": "380000", "idempotency_key": "province-000123"}
     r = await api.post("/open311/v2/requests.json", data=form)
@@ -94,7 +94,7 @@ async def test_posting_needs_a_valid_service_key_and_valid_fields(api):
     assert r.status == 401 and (await r.json())[0]["description"] == "api_key 无效或已停用。"
     r = await api.post("/open311/v2/requests.json", data={**base, "api_key": api.keys["department"]})
     assert r.status == 403
-    key = {"api_key": api.keys["service"]}
+    key = {"api_key": api.keys["partner"]}
     r = await api.post("/open311/v2/requests.json", data={**key, "service_code": "nothing", "description": "x"})
     assert r.status == 400 and (await r.json())[0]["description"] == "没有这个服务代码：nothing"
     r = await api.post("/open311/v2/requests.json", data={**key, **base, "attribute[colour]": "red"})
@@ -140,6 +140,21 @@ async def test_requests_list_with_filters_and_states_mapped_to_open_and_closed(a
         assert secret not in text
     r = await api.get("/open311/v2/requests/20990101-0001.json")
     assert r.status == 404 and (await r.json())[0]["description"] == "没有找到这张工单。"
+
+
+async def test_a_partner_files_and_reads_public_data_only(api):
+    form = {"api_key": api.keys["partner"], "service_code": "arrears", "description": CITIZEN["description"],
+            "first_name": "六", "last_name": "赵", "phone": "13911112222", "idempotency_key": "province-000200"}
+    [created] = await (await api.post("/open311/v2/requests.json", data=form)).json()
+    number = created["service_request_id"]
+    bearer = {"Authorization": f"Bearer {api.keys['partner']}"}
+    for method, path in [("GET", f"/api/tickets/{number}"), ("GET", "/api/tickets"),
+                         ("POST", "/api/tickets"), ("GET", f"/api/tickets/{number}/events"),
+                         ("GET", "/api/integrity/records"), ("GET", "/api/integrity/export/tickets?format=csv"), ("GET", "/api/integrity/scorecards")]:
+        r = await api.request(method, path, headers=bearer, json={} if method == "POST" else None)
+        assert r.status in (403, 404), (method, path, r.status)
+        assert "13911112222" not in await r.text()
+    assert (await api.get(f"/open311/v2/requests/{number}.json", headers=bearer)).status == 200
 
 
 async def test_public_answers_name_a_body_only_for_a_confirmed_record(api):

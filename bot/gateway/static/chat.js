@@ -327,5 +327,14 @@
   });
   input.addEventListener("input", autosize);
 
+  // A shared computer: the next person must not see this conversation.
+  document.getElementById("forget").addEventListener("click", function () {
+    if (!window.confirm("清除后，这台设备上将不再显示您的对话和工单号。请先记下工单号和查询码。确定清除吗？")) { return; }
+    try { localStorage.removeItem(PENDING_KEY); } catch (e) { /* private mode */ }
+    fetch("/chat/api/forget", { method: "POST", credentials: "same-origin" })
+      .then(function () { location.reload(); })
+      .catch(function () { showError("网络连接中断，未能清除，请稍后再试。"); });
+  });
+
   connect();
 })();
