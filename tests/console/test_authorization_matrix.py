@@ -45,6 +45,7 @@ PAGE_RULES: list[tuple[str, str, frozenset | dict]] = [
     ("GET", r"/console/conversations/{conversation_id}", CONSOLE),
     ("POST", r"/console/conversations/{conversation_id}/.+", frozenset({"operator"})),
     ("GET", r"/console/dashboard.*", frozenset({"supervisor"})),
+    ("*", r"/console/intake.*", frozenset({"operator"})),  # 新来电: operators take calls, supervisors do not
     ("GET", r"/portal/?", frozenset({"department_other"})),
     ("*", r"/portal/tickets/{number}.*", NOBODY),
     ("GET", r"/static/.+", PUBLIC),
