@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 
 def setup(app: web.Application) -> None:
     # Imported here so that `console.accounts` (the tables, for migrations) loads without the web app.
-    from . import views_accounts, views_department, views_operator  # noqa: PLC0415
+    from . import views_accounts, views_department, views_intake, views_operator  # noqa: PLC0415
     from .pages import console_middleware, make_environment  # noqa: PLC0415
 
     make_environment(app, HERE / "templates")
@@ -27,3 +27,4 @@ def setup(app: web.Application) -> None:
     app.router.add_static("/console/static/", HERE / "static", name="console_static")
     for module in (views_accounts, views_operator, views_department):
         app.router.add_routes(module.routes)
+    views_intake.setup(app)  # 新来电: complaints taken by phone

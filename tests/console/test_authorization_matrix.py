@@ -51,6 +51,7 @@ PAGE_RULES: list[tuple[str, str, frozenset | dict]] = [
     ("POST", r"/console/dashboard/debtors", frozenset({"supervisor"})),
     ("*", r"/console/records.*", frozenset({"supervisor"})),
     ("*", r"/console/promises.*", CONSOLE),
+    ("*", r"/console/intake.*", frozenset({"operator"})),  # 新来电: operators take calls, supervisors do not
     ("GET", r"/portal/records", frozenset({"department_other"})),
     ("*", r"/portal/records/{record_id}.*", NOBODY),  # a record about another body
     ("GET", r"/portal/?", frozenset({"department_other"})),
