@@ -99,7 +99,7 @@ class RectifyReportIn(S.Strict):
 
 def _record_id(request: web.Request) -> int:
     raw = request.match_info["record_id"]
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise ApiError(404, "没有找到这条政务失信记录。", "not_found")
     return int(raw)
 

@@ -55,7 +55,7 @@ def setup(app: web.Application) -> None:
 
 def _promise_id(request: web.Request) -> int:
     raw = request.match_info["promise_id"]
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise PageError(404, "没有找到这项承诺或合同。")
     return int(raw)
 

@@ -45,7 +45,7 @@ def setup(app: web.Application) -> None:
 
 def _record_id(request: web.Request) -> int:
     raw = request.match_info["record_id"]
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise PageError(404, "没有找到这条政务失信记录。")
     return int(raw)
 

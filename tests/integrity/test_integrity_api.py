@@ -106,6 +106,10 @@ async def test_malformed_requests_get_chinese_errors_and_change_nothing(api):
     assert r.status == 400 and (await r.json())["code"] == "malformed_json"
     r = await api.get("/api/integrity/records/abc", headers=auth(api, "supervisor"))
     assert r.status == 404 and (await r.json())["error"] == "没有找到这条政务失信记录。"
+    # a Unicode digit (¹) is a digit to str.isdigit but no record number
+    r = await api.post("/api/integrity/records/%C2%B9/measure", json={"reason": "u", "kind": "提醒"},
+                       headers=auth(api, "supervisor"))
+    assert r.status == 404
     r = await api.get("/api/integrity/records?severity=很严重", headers=auth(api, "supervisor"))
     assert r.status == 400 and "severity" in (await r.json())["error"]
     r = await api.get("/api/integrity/scorecards?from=2026-13-01", headers=auth(api, "supervisor"))
