@@ -100,6 +100,10 @@ def test_chitchat_and_stop_inside_the_form(chat, backoffice):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     before = len(backoffice.tickets())
     question = texts(chat(sender, "区住建局欠我们公司的工程款三十五万，一直不给"))
+    if "投诉或举报" in question:
+        # The dialogue NLU is not always sure a short first message is a
+        # complaint and asks; this test is about what follows inside the form.
+        question = texts(chat(sender, "是的，我要投诉"))
     asked = answer_for(question)
     assert asked, question
     for small_talk in ("你是机器人吗", "谢谢"):
