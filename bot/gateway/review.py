@@ -11,7 +11,7 @@ from intake_store.models import Conversation
 from intake_store.web import BACKOFFICE, ApiError, in_session, json_ok, require
 
 from . import transcript as tr
-from intake_store.privacy import mask_personal
+from vocabulary.masking import mask_personal
 
 routes = web.RouteTableDef()
 FULL_VIEW_ROLES = ("operator", "service")

@@ -37,7 +37,7 @@ from intake_store.web import ApiError, json_ok, read_json
 
 from . import texts
 from . import transcript as tr
-from intake_store.privacy import mask_personal
+from vocabulary.masking import mask_personal
 from .rasa_client import Reply
 from .relay import Relay
 
