@@ -37,7 +37,7 @@ async def test_a_reply_reaches_the_citizen_on_their_channel_once(backoffice):
     number = replied_ticket(backoffice)
     rows = pending(backoffice)
     assert len(rows) == 1
-    assert rows[0].channel == "telegram" and rows[0].recipient == "4242"
+    assert rows[0].channel == "telegram" and rows[0].recipient == "telegram:4242"
     assert "已协调区财政12月底前付清" in rows[0].body and "满意" in rows[0].body
     delivered = []
 

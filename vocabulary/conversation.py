@@ -26,3 +26,21 @@ class ConversationId(NamedTuple):
         if not sep or channel not in CHAT_CHANNELS or not sender:
             raise ValueError(f"not a conversation id: {text!r}")
         return cls(channel, sender)
+
+    @classmethod
+    def of(cls, text: str) -> "ConversationId | None":
+        """Like `parse`, None for a conversation that is not a chat's (a REST client's own id)."""
+        try:
+            return cls.parse(text)
+        except ValueError:
+            return None
+
+    @classmethod
+    def from_sender(cls, channel: str, sender: str) -> "ConversationId":
+        """The conversation of a sender id as a client sends it: the chat's own id
+        (42), or already the whole conversation id (telegram:42), which is what
+        the assistant knows as its sender id."""
+        given = cls.of(sender)
+        if given is not None and given.channel == channel:
+            return given
+        return cls(channel, sender)

@@ -9,9 +9,9 @@ from aiohttp import web
 
 from intake_store.models import Conversation
 from intake_store.web import BACKOFFICE, ApiError, in_session, json_ok, require
+from vocabulary.masking import mask_personal
 
 from . import transcript as tr
-from vocabulary.masking import mask_personal
 
 routes = web.RouteTableDef()
 FULL_VIEW_ROLES = ("operator", "service")

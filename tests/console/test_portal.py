@@ -80,7 +80,7 @@ async def test_department_signs_verifies_and_replies_and_the_citizen_hears(site)
     events, told = await site.db(recorded)
     mine = [(a, actor) for a, actor, role in events if role == "department"]
     assert mine == [(a, "莱山区政府王芳（laishan1）") for a in ("accept", "verify", "reply")]
-    assert len(told) == 1 and told[0].recipient == "citizen-1" and told[0].channel == "web" and reply in told[0].body
+    assert len(told) == 1 and told[0].recipient == "web:citizen-1" and told[0].channel == "web" and reply in told[0].body
 
 
 async def test_a_return_needs_a_reason_and_is_only_possible_before_signing(site):

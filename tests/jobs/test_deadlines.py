@@ -96,7 +96,7 @@ async def test_follow_up_across_the_spring_festival_asks_again_then_closes_unrat
     assert not (await desk.sweep_at(bj(2026, 2, 24, 12))).actions
     assert dict((await desk.sweep_at(just_after(2026, 2, 25))).actions) == {"ask_rating": 1}
     ask = (await desk.to_citizen())[-1]
-    assert (ask.channel, ask.recipient) == ("telegram", "4242")
+    assert (ask.channel, ask.recipient) == ("telegram", "telegram:4242")
     assert ask.body.startswith(f"您的工单 {number} 已经答复，我们还没有收到您的评价。")
     assert "2026年2月25日（星期三）24:00前仍未评价的，工单将按“未评价”办结" in ask.body
 
