@@ -12,6 +12,8 @@ from typing import Callable
 from aiohttp import web
 from pydantic import BaseModel
 
+from vocabulary.codes import SATISFACTION, VERIFICATION
+
 from . import schemas as S
 from . import tickets as T
 from .lifecycle import RULES, STATE_NAMES
@@ -165,7 +167,7 @@ async def followup(request: web.Request) -> web.Response:
         if ticket.state != "replied":
             raise ApiError(409, "这张工单目前没有待评价的答复。", "no_followup_open")
         ticket, life = T.act(bo, s, ticket.number, "follow_up", viewer, reason=data.comment,
-                             payload={"satisfaction": data.satisfaction})
+                             payload={"satisfaction": SATISFACTION.code_of(data.satisfaction)})
         return {"state": life.state, "state_name": life.state_name, "message": FOLLOWUP_MESSAGES[life.state]}
 
     return json_ok(await citizen_lookup(request, number, work))
@@ -291,7 +293,7 @@ def _confirmed(d: BaseModel) -> dict:
 ACTIONS = [
     Action("accept", "accept", "签收", S.OptionalReasonIn, lambda d: {}),
     Action("return", "return", "退单（签收前，须说明理由）", S.ReasonIn, lambda d: {}),
-    Action("verify", "verify", "核查结果（属实/部分属实/不属实）", S.VerifyIn, lambda d: {"result": d.result, "findings": d.findings, **_confirmed(d)}),
+    Action("verify", "verify", "核查结果（属实/部分属实/不属实）", S.VerifyIn, lambda d: {"result": VERIFICATION.code_of(d.result), "findings": d.findings, **_confirmed(d)}),
     Action("reply", "reply", "答复群众", S.ReplyIn, lambda d: {"text": d.text}),
     Action("extension", "extension_request", "申请延期（理由和新期限）", S.ExtensionIn, lambda d: {"new_due": d.new_due}),
     Action("pause", "pause", "等待群众补充材料（暂停计时）", S.ReasonIn, lambda d: {}),

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from vocabulary.codes import CHAT_CHANNELS
 from vocabulary.conversation import ConversationId
+from vocabulary.dates import chinese_date
 
 from .lifecycle import Event, Life
 from .models import Complainant, Ticket
@@ -27,7 +28,7 @@ def citizen_message(bo: Backoffice, ticket: Ticket, event: Event, life: Life) ->
                 "请对办理结果评价：非常满意、满意、一般、不满意（直接回复其中一项即可）。")
     if event.action == "extension_approve":
         d = event.payload.get("new_due")
-        return (f"您的工单 {n} 办理期限已延长至 {d.year}年{d.month}月{d.day}日，"
+        return (f"您的工单 {n} 办理期限已延长至 {chinese_date(d)}，"
                 f"原因：{event.payload.get('request_reason') or event.reason}。")
     if event.action == "reject":
         return f"您的工单 {n} 经审核不予受理，原因：{event.reason}。如有疑问可回复“转人工”。"

@@ -14,6 +14,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
+from vocabulary.codes import SEVERITY
+from vocabulary.dates import chinese_date
+
 from ..clocks import Clock, compute_clocks, next_due
 from ..console.review import MatterKey
 from ..jobs.runner import PORTAL
@@ -295,7 +298,7 @@ def record_act(bo: Backoffice, session: Session, record_id: int, action: str, vi
         due = payload.get("due")
         text = template.format(id=record.id, days=config.correction_days, reason=reason or "",
                                what=_correction_text(payload), until=_date_text(until), kind=payload.get("kind", ""),
-                               due=f"{due.year}年{due.month}月{due.day}日" if hasattr(due, "year") else "")
+                               due=chinese_date(due) if hasattr(due, "year") else "")
         _tell_body(session, record, f"{action}:{len(events)}", event.at, text)
     return record, life
 
@@ -307,15 +310,14 @@ def _correction_text(p: dict) -> str:
         return "免于惩戒，不再计入本单位诚信评价"
     parts = []
     if p.get("severity"):
-        parts.append(f"失信程度改为“{p['severity']}”")
+        parts.append(f"失信程度改为“{SEVERITY.label(p['severity'])}”")
     if p.get("findings"):
         parts.append("核查情况已修改")
     return "，".join(parts)
 
 
 def _day(dt: datetime) -> str:
-    d = dt.astimezone(BEIJING).date()
-    return f"{d.year}年{d.month}月{d.day}日"
+    return chinese_date(dt.astimezone(BEIJING).date())
 
 
 def _date_text(dt: datetime | None) -> str:
