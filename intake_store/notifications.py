@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from vocabulary.codes import CHAT_CHANNELS
+from vocabulary.codes import CHAT_CHANNELS, SATISFACTION
 from vocabulary.conversation import ConversationId
 from vocabulary.dates import chinese_date
 
@@ -25,7 +25,7 @@ def citizen_message(bo: Backoffice, ticket: Ticket, event: Event, life: Life) ->
     n = ticket.number
     if event.action == "reply":
         return (f"您的工单 {n} 已有答复：\n{life.reply_text}\n\n"
-                "请对办理结果评价：非常满意、满意、一般、不满意（直接回复其中一项即可）。")
+                f"请对办理结果评价：{'、'.join(SATISFACTION.labels.values())}（直接回复其中一项即可）。")
     if event.action == "extension_approve":
         d = event.payload.get("new_due")
         return (f"您的工单 {n} 办理期限已延长至 {chinese_date(d)}，"

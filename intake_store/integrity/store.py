@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
-from vocabulary.codes import SEVERITY
+from vocabulary.codes import SEVERITY, VERIFICATION
 from vocabulary.dates import chinese_date
 
 from ..clocks import Clock, compute_clocks, next_due
@@ -155,7 +155,7 @@ def record_verification(bo: Backoffice, session: Session, ticket: Ticket, event:
     if existing:
         attach = {"body_code": confirmed, "body_name": bo.catalog.name_of(confirmed)} if confirmed and existing.body_code is None else {}
         _append_and_refresh(bo, session, existing, RecordEvent(
-            "reverify", event.at, event.actor, "system", reason=f"工单{ticket.number}再次核查：{result}",
+            "reverify", event.at, event.actor, "system", reason=f"工单{ticket.number}再次核查：{VERIFICATION.label(result)}",
             payload={"result": result, "findings": findings, **attach}), config)
         if attach:
             _tell_recorded(bo, session, existing, result, config, event.at)
@@ -177,7 +177,7 @@ def record_verification(bo: Backoffice, session: Session, ticket: Ticket, event:
     )
     session.add(record)
     session.flush()
-    first = RecordEvent("record", event.at, event.actor, "system", reason=f"工单{ticket.number}核查结果为{result}", payload={
+    first = RecordEvent("record", event.at, event.actor, "system", reason=f"工单{ticket.number}核查结果为{VERIFICATION.label(result)}", payload={
         "ticket_number": ticket.number, "category": record.category_code, "body_code": code, "body_name": body_name,
         "result": result, "findings": findings, "severity": severity,
         "confirmed_by": who.actor if who else None,
@@ -193,16 +193,16 @@ def record_verification(bo: Backoffice, session: Session, ticket: Ticket, event:
 def _tell_recorded(bo: Backoffice, session: Session, record: IntegrityRecord, result: str, config: IntegrityConfig,
                    now: datetime) -> None:
     _tell_body(session, record, "created", now,
-               f"{record.body_name}：工单{record.ticket_number}经核查{result}，已记入政务失信记录（记录{record.id}，"
-               f"失信程度：{record.severity}）。如认为记录有误，可在系统中提出异议，将在{config.objection_days}个工作日内答复；"
+               f"{record.body_name}：工单{record.ticket_number}经核查{VERIFICATION.label(result)}，已记入政务失信记录（记录{record.id}，"
+               f"失信程度：{SEVERITY.label(record.severity)}）。如认为记录有误，可在系统中提出异议，将在{config.objection_days}个工作日内答复；"
                "整改完成后可申请信用修复。")
     above = superior_of(bo, record.body_code)
     if above:
         # 001 3: "机关事业单位失信信息，通报上级主管部门和审计部门"; 000 三(三) "上级政府(管委)应给予公开通报批评".
         notify(session, key=f"record:{record.id}:superior", kind="record_superior", recipient_kind="supervisor",
                recipient=above, channel=PORTAL, now=now,
-               body=f"【通报】{record.body_name}因工单{record.ticket_number}经核查{result}，已记入政务失信记录"
-                    f"（记录{record.id}，失信程度：{record.severity}），特此通报。")
+               body=f"【通报】{record.body_name}因工单{record.ticket_number}经核查{VERIFICATION.label(result)}，已记入政务失信记录"
+                    f"（记录{record.id}，失信程度：{SEVERITY.label(record.severity)}），特此通报。")
 
 
 def superior_of(bo: Backoffice, body: str | None) -> str | None:
