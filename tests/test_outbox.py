@@ -23,7 +23,7 @@ def replied_ticket(bo, channel="telegram"):
         number = t.number
     with session_scope(bo.engine) as s:
         T.act(bo, s, number, "accept", LEAD)
-        T.act(bo, s, number, "verify", LEAD, payload={"result": "属实", "findings": "确有拖欠"})
+        T.act(bo, s, number, "verify", LEAD, payload={"result": "substantiated", "findings": "确有拖欠"})
         T.act(bo, s, number, "reply", LEAD, payload={"text": "已协调区财政12月底前付清。"})
     return number
 

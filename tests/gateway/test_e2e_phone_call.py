@@ -39,7 +39,7 @@ def department_replies(bo, engine, number: str) -> None:
         ticket = T.get_ticket(s, number)
         dept = T.Viewer("department", bo.catalog.name_of(ticket.lead_code), ticket.lead_code)
         T.act(bo, s, number, "accept", dept)
-        T.act(bo, s, number, "verify", dept, payload={"result": "属实", "findings": "工程款未按期支付"})
+        T.act(bo, s, number, "verify", dept, payload={"result": "substantiated", "findings": "工程款未按期支付"})
         T.act(bo, s, number, "reply", dept, payload={"text": "已协调区财政，工程款12月底前付清。"})
 
 
@@ -96,4 +96,4 @@ async def test_a_caller_checks_and_rates_by_number_and_query_code_on_the_web_cha
         ticket = T.get_ticket(s, number)
         events = T.events_of(s, ticket)
     assert ticket.channel == "phone" and ticket.state == "closed"
-    assert events[-1].action == "follow_up" and events[-1].payload["satisfaction"] == "满意"
+    assert events[-1].action == "follow_up" and events[-1].payload["satisfaction"] == "satisfied"

@@ -88,7 +88,7 @@ def department_replies(backoffice, number: str, text: str) -> Ticket:
             ticket, _ = T.act(backoffice, s, number, "dispatch", T.Viewer("operator", "话务员"))
         lead = T.Viewer("department", "承办人", ticket.lead_code)
         T.act(backoffice, s, number, "accept", lead)
-        T.act(backoffice, s, number, "verify", lead, payload={"result": "属实", "findings": "确有拖欠"})
+        T.act(backoffice, s, number, "verify", lead, payload={"result": "substantiated", "findings": "确有拖欠"})
         ticket, _ = T.act(backoffice, s, number, "reply", lead, payload={"text": text})
         s.expunge(ticket)
         return ticket

@@ -7,6 +7,7 @@ from itertools import count
 from intake_store import tickets as T
 from intake_store.db import session_scope
 from intake_store.schemas import TicketIn
+from vocabulary.codes import VERIFICATION
 
 SERVICE = T.Viewer("service", "assistant")
 OPERATOR = T.Viewer("operator", "话务员甲")
@@ -50,7 +51,7 @@ def respondent_of(bo, number: str) -> str | None:
         return T.get_ticket(s, number).respondent_code
 
 
-def work(bo, *, result: str | None = "属实", reply: bool = True, satisfaction: str | None = None,
+def work(bo, *, result: str | None = "substantiated", reply: bool = True, satisfaction: str | None = None,
          confirm: bool = True, **kw) -> str:
     """File a complaint; the lead signs for it, verifies (confirming the accused
     body the citizen named, unless `confirm` is false), replies; the citizen rates it."""
@@ -59,7 +60,7 @@ def work(bo, *, result: str | None = "属实", reply: bool = True, satisfaction:
     act(bo, number, "accept", lead)
     if result:
         confirmed = {"respondent_code": respondent_of(bo, number)} if confirm and respondent_of(bo, number) else {}
-        act(bo, number, "verify", lead, result=result, findings=f"经核查，情况{result}。", **confirmed)
+        act(bo, number, "verify", lead, result=result, findings=f"经核查，情况{VERIFICATION.label(result)}。", **confirmed)
         if reply:
             act(bo, number, "reply", lead, text="已督促相关单位限期整改。")
             if satisfaction:

@@ -68,7 +68,7 @@ async def test_an_approved_extension_moves_the_reminder_and_the_card(desk):
     desk.clock.set(bj(2026, 11, 16, 10))  # Monday; 答复 due Monday 23 Nov
     number, _ = await desk.file()
     await desk.act(number, "accept")
-    await desk.act(number, "verify", result="部分属实", findings="部分工资未结清")
+    await desk.act(number, "verify", result="partly_substantiated", findings="部分工资未结清")
     desk.clock.set(bj(2026, 11, 18, 9))
     await desk.act(number, "extension_request", reason="需协调区财政拨付资金", new_due=date(2026, 12, 4))
     await desk.act(number, "extension_approve", OPERATOR)

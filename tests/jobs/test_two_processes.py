@@ -97,7 +97,7 @@ def file_overdue_tickets(url):
             number = T.create_ticket(bo, s, complaint(f"never-rated-{i:03d}", channel="web", sender_id=f"r{i}"),
                                      SERVICE)[0].number
             T.act(bo, s, number, "accept", HRSS)
-            T.act(bo, s, number, "verify", HRSS, payload={"result": "属实", "findings": "属实"})
+            T.act(bo, s, number, "verify", HRSS, payload={"result": "substantiated", "findings": "属实"})
             T.act(bo, s, number, "reply", HRSS, payload={"text": "已责令施工单位结清工资。"})
     return engine
 
