@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from vocabulary import limits
+from vocabulary.codes import CHAT_CHANNELS
 from vocabulary.conversation import ConversationId
 
 from .. import tickets as T
@@ -301,7 +302,7 @@ async def ticket_from_conversation(request: web.Request) -> web.Response:
         data = TicketIn.model_validate({
             **{k: v for k, v in fields.items() if v},
             "idempotency_key": f"console:{conv.id}:{str(form.get('nonce') or '')}"[:128],
-            "channel": conv.channel if conv.channel in ("web", "telegram", "wechat") else "rest",
+            "channel": conv.channel if conv.channel in CHAT_CHANNELS else "rest",
             "sender_id": conv.sender_id,
             "conversation_id": conv.id,
             "urgent": form.get("urgent") == "1",
