@@ -407,6 +407,7 @@ def record_summary(bo: Backoffice, record: IntegrityRecord, now: datetime) -> di
         "body_name": record.body_name,
         "needs_body": record.body_code is None,
         "severity": record.severity,
+        "severity_name": SEVERITY.label(record.severity),
         "status": record.status,
         "stage": record.stage,
         "status_name": rules.status_name(record.status, record.stage),
@@ -427,6 +428,7 @@ def record_view(bo: Backoffice, session: Session, record: IntegrityRecord, confi
     view = record_summary(bo, record, now)
     view.update({
         "verify_result": life.verify_result,
+        "verify_result_name": VERIFICATION.label(life.verify_result),
         "findings": life.findings,
         "counts_until_text": _date_text(record.counts_until),
         "clocks": {name: _clock_view(c, now) for name, c in rules.record_clocks(life, config, bo.calendar).items()},
@@ -497,7 +499,7 @@ def public_records(bo: Backoffice, session: Session, limit: int = 200, offset: i
     return total, items
 
 
-EXCHANGE_FORMAT = "hotline-integrity-record/1"
+EXCHANGE_FORMAT = "hotline-integrity-record/2"  # 2: severity and verify_result are codes, with their names
 
 
 def exchange_document(bo: Backoffice, session: Session, since: datetime | None = None) -> dict:
@@ -518,8 +520,10 @@ def exchange_document(bo: Backoffice, session: Session, since: datetime | None =
             "body": {"code": r.body_code, "name": r.body_name, "level": dept.level if dept else None,
                      "superior": superior_of(bo, r.body_code)},
             "category": {"code": r.category_code, "name": category.name if category else r.category_code},
-            "severity": r.severity, "status": r.status, "status_name": rules.STATUS_NAMES[r.status],
-            "verify_result": life.verify_result, "findings": life.findings,
+            "severity": r.severity, "severity_name": SEVERITY.label(r.severity),
+            "status": r.status, "status_name": rules.STATUS_NAMES[r.status],
+            "verify_result": life.verify_result, "verify_result_name": VERIFICATION.label(life.verify_result),
+            "findings": life.findings,
             "recorded_at": r.recorded_at.isoformat(),
             "published_at": r.published_at.isoformat() if r.published_at else None,
             "counts_until": r.counts_until.isoformat() if r.counts_until else None,

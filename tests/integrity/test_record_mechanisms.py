@@ -147,7 +147,7 @@ def test_records_export_in_the_exchange_format_and_the_bodys_superior_is_notifie
     assert notice.startswith("【通报】烟台市财政局因工单") and f"记录{rid}" in notice
     with session_scope(bo.engine) as s:
         doc = store.exchange_document(bo, s)
-    assert doc["format"] == "hotline-integrity-record/1" and doc["issuer"] == "烟台市"
+    assert doc["format"] == "hotline-integrity-record/2" and doc["issuer"] == "烟台市"
     [row] = doc["records"]
     assert row["record_id"] == rid and row["body"] == {"code": "finance", "name": "烟台市财政局", "level": "市",
                                                        "superior": "credit"}
