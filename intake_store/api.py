@@ -12,6 +12,7 @@ from typing import Callable
 from aiohttp import web
 from pydantic import BaseModel
 
+from vocabulary import limits
 from vocabulary.codes import SATISFACTION, VERIFICATION
 
 from . import schemas as S
@@ -83,17 +84,17 @@ async def citizen_lookup(request: web.Request, number: str, work: Callable, *, w
     """Run `work` (which checks the query code) unless this ticket or caller has
     guessed wrong too often; a wrong code counts against both (see throttle)."""
     viewer = request.get(VIEWER)
-    chat = request.headers.get(CHAT_CALLER, "")[:200]
+    chat = request.headers.get(CHAT_CALLER, "")[:limits.SHORT]
     caller = f"chat:{chat}" if chat and viewer is not None and viewer.role == "service" else f"address:{address_of(request)}"
     ticket_key = "".join(ch for ch in number if ch.isdigit())[:40]
-    limits = request.app[THROTTLES]
-    wait = limits.lookup_wait(ticket_key, caller)
+    throttles = request.app[THROTTLES]
+    wait = throttles.lookup_wait(ticket_key, caller)
     if wait:
         raise ApiError(429, lookup_refused(wait), "too_many_lookups")
     try:
         return await in_session(request, work, write=write)
     except T.NotFound:
-        limits.lookup_failed(ticket_key, caller)
+        throttles.lookup_failed(ticket_key, caller)
         raise
 
 
@@ -186,7 +187,7 @@ async def handoff(request: web.Request) -> web.Response:
     require(request, "service", "operator")
     data = await read_json(request, S.HandoffIn)
     bo = bo_of(request)
-    conv_id = request.match_info["conversation_id"][:200]
+    conv_id = request.match_info["conversation_id"][:limits.SHORT]
 
     def work(s):
         T.handoff(s, conv_id, data.channel, data.sender_id, data.reason, bo.now())

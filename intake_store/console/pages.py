@@ -22,6 +22,7 @@ from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
 
 from .. import lifecycle
+from vocabulary import limits
 from vocabulary.codes import CHANNELS, SATISFACTION, SEVERITY, VERIFICATION
 from vocabulary.dates import chinese_date
 
@@ -285,7 +286,7 @@ def make_environment(app: web.Application, directory) -> jinja2.Environment:
     env.globals.update(
         STATE_NAMES=lifecycle.STATE_NAMES,
         ACTION_NAMES=lifecycle.ACTION_NAMES,
-        VERIFICATION=VERIFICATION, SATISFACTION=SATISFACTION, SEVERITY=SEVERITY, CHANNELS=CHANNELS,
+        VERIFICATION=VERIFICATION, SATISFACTION=SATISFACTION, SEVERITY=SEVERITY, CHANNELS=CHANNELS, LIMITS=limits,
         FIELD_LABELS=FIELD_LABELS,
         NAV_LINKS=NAV_LINKS,
         INPUT_LABELS=INPUT_LABELS,
