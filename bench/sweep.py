@@ -30,7 +30,8 @@ from intake_store.db import session_scope
 from intake_store.jobs import runner
 from intake_store.jobs.rules import cards_given, decide
 from intake_store.settings import Settings
-from intake_store.tickets import events_of, get_ticket, life_and_clocks
+from intake_store.tickets.history import events_of, life_and_clocks
+from intake_store.tickets.lookup import get_ticket
 from intake_store.web import build_backoffice
 from intake_store.workcalendar import BEIJING
 

@@ -13,9 +13,15 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from . import schemas as S
-from . import tickets as T
 from .lifecycle import RULES, STATE_NAMES
 from .throttle import THROTTLES, address_of, lookup_refused
+from .tickets import commands, listing
+from .tickets.backoffice import Backoffice
+from .tickets.citizen import citizen_status, citizen_ticket
+from .tickets.history import events_of, life_and_clocks
+from .tickets.lookup import NotFound, visible_ticket
+from .tickets.numbering import query_code
+from .tickets.views import summary_view, ticket_view
 from .understanding import understand
 from .web import BACKOFFICE, VIEWER, ApiError, in_session, json_ok, read_json, require
 from .workcalendar import format_due
@@ -46,7 +52,7 @@ def endpoint(method: str, path: str, summary: str, roles: tuple[str, ...] = (), 
     return register
 
 
-def bo_of(request: web.Request) -> T.Backoffice:
+def bo_of(request: web.Request) -> Backoffice:
     return request.app[BACKOFFICE]
 
 
@@ -90,7 +96,7 @@ async def citizen_lookup(request: web.Request, number: str, work: Callable, *, w
         raise ApiError(429, lookup_refused(wait), "too_many_lookups")
     try:
         return await in_session(request, work, write=write)
-    except T.NotFound:
+    except NotFound:
         limits.lookup_failed(ticket_key, caller)
         raise
 
@@ -101,8 +107,8 @@ async def status(request: web.Request) -> web.Response:
     bo = bo_of(request)
 
     def work(s):
-        ticket = T.citizen_ticket(bo, s, data.number, data.query_code)
-        return T.citizen_status(bo, s, ticket)
+        ticket = citizen_ticket(bo, s, data.number, data.query_code)
+        return citizen_status(bo, s, ticket)
 
     return json_ok(await citizen_lookup(request, data.number, work, write=False))
 
@@ -117,14 +123,14 @@ async def create_ticket(request: web.Request) -> web.Response:
     bo = bo_of(request)
 
     def work(s):
-        ticket, replayed = T.create_ticket(bo, s, data, viewer)
-        events = T.events_of(s, ticket)
-        life, clocks = T.life_and_clocks(bo, events)
+        ticket, replayed = commands.create_ticket(bo, s, data, viewer)
+        events = events_of(s, ticket)
+        life, clocks = life_and_clocks(bo, events)
         lead = life.lead or events[0].payload["suggested_lead"]
         reply = clocks.get("reply")
         return replayed, {
             "number": ticket.number,
-            "query_code": T.query_code(bo.secret, ticket.query_nonce),
+            "query_code": query_code(bo.secret, ticket.query_nonce),
             "state": life.state,
             "state_name": life.state_name,
             "category": ticket.category_code,
@@ -161,10 +167,10 @@ async def followup(request: web.Request) -> web.Response:
     number = request.match_info["number"]
 
     def work(s):
-        ticket = T.citizen_ticket(bo, s, number, data.query_code)
+        ticket = citizen_ticket(bo, s, number, data.query_code)
         if ticket.state != "replied":
             raise ApiError(409, "这张工单目前没有待评价的答复。", "no_followup_open")
-        ticket, life = T.act(bo, s, ticket.number, "follow_up", viewer, reason=data.comment,
+        ticket, life = commands.act(bo, s, ticket.number, "follow_up", viewer, reason=data.comment,
                              payload={"satisfaction": data.satisfaction})
         return {"state": life.state, "state_name": life.state_name, "message": FOLLOWUP_MESSAGES[life.state]}
 
@@ -187,7 +193,7 @@ async def handoff(request: web.Request) -> web.Response:
     conv_id = request.match_info["conversation_id"][:200]
 
     def work(s):
-        T.handoff(s, conv_id, data.channel, data.sender_id, data.reason, bo.now())
+        commands.handoff(s, conv_id, data.channel, data.sender_id, data.reason, bo.now())
         return {"queued": True}
 
     return json_ok(await in_session(request, work), status=202)
@@ -231,8 +237,8 @@ async def list_tickets(request: web.Request) -> web.Response:
     category = q.get("category") or None
     if category and category not in bo.catalog.categories:
         raise ApiError(400, f"未知的类别：{category}", "bad_query")
-    filters = T.Filters(
-        state=state,
+    filters = listing.Filters(
+        states=(state,) if state else None,
         department=q.get("department") or None,
         category=category,
         overdue=_bool_param(q.get("overdue"), "overdue"),
@@ -241,8 +247,8 @@ async def list_tickets(request: web.Request) -> web.Response:
     )
 
     def work(s):
-        total, rows = T.list_tickets(bo, s, filters, viewer)
-        return {"total": total, "items": [T.summary_view(bo, t) for t in rows]}
+        total, rows = listing.list_tickets(bo, s, filters, viewer)
+        return {"total": total, "items": [summary_view(bo, t) for t in rows]}
 
     return json_ok(await in_session(request, work, write=False))
 
@@ -254,7 +260,7 @@ async def get_ticket(request: web.Request) -> web.Response:
     number = request.match_info["number"]
 
     def work(s):
-        return T.ticket_view(bo, s, T.visible_ticket(s, number, viewer), viewer)
+        return ticket_view(bo, s, visible_ticket(s, number, viewer), viewer)
 
     return json_ok(await in_session(request, work, write=False))
 
@@ -266,7 +272,7 @@ async def ticket_events(request: web.Request) -> web.Response:
     number = request.match_info["number"]
 
     def work(s):
-        view = T.ticket_view(bo, s, T.visible_ticket(s, number, viewer), viewer, with_events=True)
+        view = ticket_view(bo, s, visible_ticket(s, number, viewer), viewer, with_events=True)
         return {"number": view["number"], "events": view["events"]}  # masked for the viewer like the ticket
 
     return json_ok(await in_session(request, work, write=False))
@@ -314,13 +320,13 @@ def _action_handler(spec: Action):
         number = request.match_info["number"]
         if viewer.role == "department":
             # Refuse a department the ticket is not routed to before reading anything it sent.
-            await in_session(request, lambda s: T.visible_ticket(s, number, viewer), write=False)
+            await in_session(request, lambda s: visible_ticket(s, number, viewer), write=False)
         data = await read_json(request, spec.body)
 
         def work(s):
-            ticket, _ = T.act(bo, s, number, spec.action, viewer,
+            ticket, _ = commands.act(bo, s, number, spec.action, viewer,
                               reason=getattr(data, "reason", None), payload=spec.to_payload(data))
-            return T.ticket_view(bo, s, ticket, viewer)
+            return ticket_view(bo, s, ticket, viewer)
 
         return json_ok(await in_session(request, work))
 
@@ -343,8 +349,8 @@ async def amend(request: web.Request) -> web.Response:
         raise ApiError(422, "没有要修改的内容。", "nothing_to_change")
 
     def work(s):
-        ticket, _ = T.amend(bo, s, number, viewer, changes, data.reason)
-        return T.ticket_view(bo, s, ticket, viewer)
+        ticket, _ = commands.amend(bo, s, number, viewer, changes, data.reason)
+        return ticket_view(bo, s, ticket, viewer)
 
     return json_ok(await in_session(request, work))
 

@@ -42,7 +42,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from .catalog import default_catalog
     from .db import make_engine, migrate, session_scope
     from .deployment import ensure_tracker_database
-    from .tickets import load_defaults
+    from .tickets.seeding import load_defaults
 
     url = get_settings().database_url
     migrate(url)
@@ -64,7 +64,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_load_defaults(args: argparse.Namespace) -> int:
     from .catalog import default_catalog
     from .db import make_engine, migrate, session_scope
-    from .tickets import load_defaults
+    from .tickets.seeding import load_defaults
 
     url = get_settings().database_url
     migrate(url)

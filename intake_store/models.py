@@ -67,15 +67,6 @@ class Category(SQLModel, table=True):
     clocks: dict = json_column(dict)
 
 
-class RoutingRule(SQLModel, table=True):
-    __tablename__ = "routing_rule"
-    id: int | None = Field(default=None, primary_key=True)
-    category_code: str = Field(foreign_key="category.code", max_length=64, index=True)
-    district_code: str | None = Field(default=None, max_length=64)  # null: anywhere
-    lead_code: str = Field(max_length=64)  # a department code or "local" (the 区县 where it happened)
-    co_codes: list[str] = json_column(list)
-
-
 class Ticket(SQLModel, table=True):
     """The complaint itself. Who complained lives in `complainant`, so that a
     department's view can never pick up the identity by accident."""

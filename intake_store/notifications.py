@@ -10,7 +10,7 @@ from sqlmodel import Session
 from .lifecycle import Event, Life
 from .models import Complainant, Ticket
 from .outbox import notify
-from .tickets import Backoffice
+from .tickets.backoffice import Backoffice
 
 # The reason a ticket is closed with when the 回访 window ends without a rating.
 UNRATED = "未评价"

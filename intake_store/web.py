@@ -15,22 +15,25 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, select
 
+from . import logsafe
 from .auth import viewer_for_token
 from .catalog import Catalog, default_catalog
 from .db import make_engine, migrate, session_scope
-from .lifecycle import TransitionError
-from .models import CalendarOverride
-from .jobs import setup as setup_deadline_jobs
-from .jobs.runner import ring_alarm
-from . import logsafe
 from .headers import security_headers
-from .throttle import THROTTLES, Throttles
 from .integrity import on_ticket_event as integrity_listener
 from .integrity import setup as setup_integrity
+from .jobs import setup as setup_deadline_jobs
+from .jobs.runner import ring_alarm
+from .lifecycle import TransitionError
+from .models import CalendarOverride
 from .notifications import notify_citizen
 from .outbox import Sender
 from .settings import Settings, get_settings
-from .tickets import Backoffice, NotFound, Viewer, load_defaults
+from .throttle import THROTTLES, Throttles
+from .tickets.backoffice import Backoffice
+from .tickets.lookup import NotFound
+from .tickets.seeding import load_defaults
+from .tickets.viewer import Viewer
 from .workcalendar import WorkCalendar, load_overrides
 
 log = logging.getLogger("hotline.web")

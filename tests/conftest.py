@@ -18,7 +18,8 @@ from sqlalchemy import create_engine, text
 
 from intake_store.catalog import default_catalog
 from intake_store.db import make_engine, migrate, session_scope
-from intake_store.tickets import Backoffice, load_defaults
+from intake_store.tickets.backoffice import Backoffice
+from intake_store.tickets.seeding import load_defaults
 from intake_store.web import EVENT_LISTENERS
 from intake_store.workcalendar import default_calendar
 

@@ -32,7 +32,7 @@ from intake_store.console.pages import cookie_secure
 from intake_store.lifecycle import STATE_NAMES
 from intake_store.models import Message, Ticket
 from intake_store.throttle import Window, chat_refused
-from intake_store.tickets import query_code
+from intake_store.tickets.numbering import query_code
 from intake_store.web import ApiError, json_ok, read_json
 
 from . import texts

@@ -3,7 +3,7 @@ department portal (/portal/), with sign-in at /login.
 
 Server-rendered Jinja2 templates; session cookies and CSRF tokens instead of
 the REST API's bearer tokens. Every ticket change goes through
-`tickets.act` / `tickets.amend`, exactly as the API's do.
+`tickets.commands.act` / `amend`, exactly as the API's do.
 
 Other back office pages can use the same sign-in and layout: see
 `pages.signed_in`, `pages.render` and `pages.add_pages`.

@@ -24,7 +24,9 @@ from pydantic import BaseModel, ValidationError
 from .. import lifecycle
 from ..headers import HEADERS
 from ..lifecycle import TransitionError
-from ..tickets import Backoffice, NotFound, Viewer
+from ..tickets.backoffice import Backoffice
+from ..tickets.lookup import NotFound
+from ..tickets.viewer import Viewer
 from ..web import BACKOFFICE, SETTINGS, ApiError, _validation_details, in_session
 from ..workcalendar import BEIJING
 from . import accounts as A

@@ -20,7 +20,10 @@ from ..jobs.runner import PORTAL
 from ..lifecycle import Event, Life, TransitionError, replay
 from ..models import Ticket
 from ..outbox import notify
-from ..tickets import Backoffice, NotFound, Viewer, events_of
+from ..tickets.backoffice import Backoffice
+from ..tickets.history import events_of
+from ..tickets.lookup import NotFound
+from ..tickets.viewer import Viewer
 from ..workcalendar import BEIJING, format_due
 from . import rules
 from .models import IntegrityRecord, RecordEventRow, TicketFact
@@ -79,7 +82,7 @@ def save_fact(bo: Backoffice, session: Session, ticket: Ticket, event: Event, li
     if event.payload.get("respondent_code") and event.role in rules.CONFIRMING.get(event.action, ()):
         respondent_code, fact.respondent_confirmed = event.payload["respondent_code"], True
     elif event.action == "amend" and "respondent" in event.payload and not fact.respondent_confirmed:
-        # `tickets.amend` updates the ticket's respondent after the event.
+        # `tickets.commands.amend` updates the ticket's respondent after the event.
         found = bo.catalog.find_department(event.payload["respondent"])
         respondent_code = found.code if found else None
     fact.category_code = life.category or ticket.category_code

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from .. import periodic
 from ..models import Notification
 from ..periodic import SCHEDULER  # noqa: F401 - where the sweep is scheduled
-from ..tickets import Backoffice
+from ..tickets.backoffice import Backoffice
 from .runner import PORTAL, SWEEP_JOB, sweep
 
 log = logging.getLogger("hotline.jobs")

@@ -28,7 +28,11 @@ from ..lifecycle import Event, Life
 from ..models import Ticket
 from ..notifications import UNRATED, tell_citizen
 from ..outbox import backoff, notify
-from ..tickets import SYSTEM, Backoffice, act, events_of, get_ticket, life_and_clocks
+from ..tickets.backoffice import Backoffice
+from ..tickets.commands import act
+from ..tickets.history import events_of, life_and_clocks
+from ..tickets.lookup import get_ticket
+from ..tickets.viewer import SYSTEM
 from . import messages
 from .models import JobRun, TicketAlarm
 from .rules import CARDS, Action, cards_given, decide, next_check, responsible_for, supervisor_of

@@ -114,8 +114,10 @@ async def test_a_returning_visitor_sees_the_conversation_masked_and_nobody_else_
 
 
 async def test_the_ticket_number_is_shown_once_a_complaint_is_filed(chat, backoffice):
-    from intake_store import tickets as T
     from intake_store.schemas import TicketIn
+    from intake_store.tickets import numbering
+    from intake_store.tickets.commands import create_ticket
+    from intake_store.tickets.viewer import Viewer
 
     await chat.client.get("/")
     ws = await chat.client.ws_connect("/chat/ws")
@@ -125,10 +127,10 @@ async def test_the_ticket_number_is_shown_once_a_complaint_is_filed(chat, backof
 
     # What the assistant's submit action does: a ticket linked to this conversation.
     with session_scope(backoffice.engine) as s:
-        ticket, _ = T.create_ticket(backoffice, s, TicketIn(
+        ticket, _ = create_ticket(backoffice, s, TicketIn(
             idempotency_key="web-banner-0001", channel="web", sender_id=conv_id, conversation_id=conv_id,
-            description="街道办欠工程款", category="arrears", category_confidence=0.9), T.Viewer("service", "assistant"))
-        number, code = ticket.number, T.query_code(backoffice.secret, ticket.query_nonce)
+            description="街道办欠工程款", category="arrears", category_confidence=0.9), Viewer("service", "assistant"))
+        number, code = ticket.number, numbering.query_code(backoffice.secret, ticket.query_nonce)
     await ws.send_json({"type": "say", "text": "/affirm", "client_id": "t1"})
     banner = await next_of(ws, "tickets")
     assert banner["tickets"] == [{"number": number, "query_code": code, "state_name": "已派单"}]

@@ -79,10 +79,12 @@ async def test_another_system_posts_a_ticket_with_an_api_key(api):
 
 
 def _operator_view(bo, number):
-    from intake_store import tickets as T
+    from intake_store.tickets.lookup import get_ticket
+    from intake_store.tickets.viewer import Viewer
+    from intake_store.tickets.views import ticket_view
 
     with session_scope(bo.engine) as s:
-        view = T.ticket_view(bo, s, T.get_ticket(s, number), T.Viewer("operator", "op"))
+        view = ticket_view(bo, s, get_ticket(s, number), Viewer("operator", "op"))
         return view["channel"], view["complainant"]["name"], view["complainant"]["phone"]
 
 

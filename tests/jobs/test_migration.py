@@ -4,13 +4,14 @@ import pytest
 from alembic import command
 from sqlalchemy import select
 
-from intake_store import tickets as T
 from intake_store.catalog import default_catalog
 from intake_store.db import alembic_config, make_engine, migrate, session_scope
 from intake_store.jobs.models import TicketAlarm
 from intake_store.jobs.runner import sweep
 from intake_store.models import Ticket
-from intake_store.tickets import Backoffice, load_defaults
+from intake_store.tickets.backoffice import Backoffice
+from intake_store.tickets.commands import act, create_ticket
+from intake_store.tickets.seeding import load_defaults
 from intake_store.workcalendar import default_calendar
 from jobs_support import HRSS, OPERATOR, SERVICE, bj, complaint, fresh_pg_database, just_after
 
@@ -35,12 +36,12 @@ def test_open_tickets_from_before_the_upgrade_get_their_reminders(core_schema_on
     old = Backoffice(engine, catalog, default_calendar(), "s", lambda: now[0], listeners=())  # the app before the jobs
     with session_scope(engine) as s:
         load_defaults(s, catalog)
-        open_number = T.create_ticket(old, s, complaint("old-open-1"), SERVICE)[0].number
-        done = T.create_ticket(old, s, complaint("old-done-1"), SERVICE)[0].number
+        open_number = create_ticket(old, s, complaint("old-open-1"), SERVICE)[0].number
+        done = create_ticket(old, s, complaint("old-done-1"), SERVICE)[0].number
         for action, payload in (("accept", {}), ("verify", {"result": "不属实", "findings": "已结清"}),
                                 ("reply", {"text": "经核查工资已结清。"})):
-            T.act(old, s, done, action, HRSS, payload=payload)
-        T.act(old, s, done, "close", OPERATOR)
+            act(old, s, done, action, HRSS, payload=payload)
+        act(old, s, done, "close", OPERATOR)
 
     migrate(url)  # to every head, the deadline jobs' 0003 among them
 
