@@ -12,6 +12,7 @@ from typing import Callable
 from aiohttp import web
 from pydantic import BaseModel
 
+from . import responses as R
 from . import schemas as S
 from .lifecycle import RULES, STATE_NAMES
 from .throttle import THROTTLES, address_of, lookup_refused
@@ -37,15 +38,18 @@ class Endpoint:
     roles: tuple[str, ...]
     body: type[BaseModel] | None
     query: tuple[tuple[str, str], ...] = ()
+    response: type[BaseModel] | None = None  # what a success returns
+    success: tuple[int, ...] = (200,)  # the statuses of a success
 
 
 ENDPOINTS: list[Endpoint] = []
 
 
 def endpoint(method: str, path: str, summary: str, roles: tuple[str, ...] = (), body: type[BaseModel] | None = None,
-             query: tuple[tuple[str, str], ...] = ()):
+             query: tuple[tuple[str, str], ...] = (), response: type[BaseModel] | None = None,
+             success: tuple[int, ...] = (200,)):
     def register(handler: Callable):
-        ENDPOINTS.append(Endpoint(method, path, summary, roles, body, query))
+        ENDPOINTS.append(Endpoint(method, path, summary, roles, body, query, response, success))
         routes.route(method, path)(handler)
         return handler
 
@@ -56,28 +60,33 @@ def bo_of(request: web.Request) -> Backoffice:
     return request.app[BACKOFFICE]
 
 
+def answer(model: BaseModel, status: int = 200) -> web.Response:
+    """A response model as JSON; fields left out for this viewer stay out rather than turning into null."""
+    return json_ok(model.model_dump(mode="json", exclude_unset=True), status=status)
+
+
 # ---------------------------------------------------------------- public
 
-@endpoint("GET", "/api/health", "服务是否在线")
+@endpoint("GET", "/api/health", "服务是否在线", response=R.Health)
 async def health(request: web.Request) -> web.Response:
-    return json_ok({"ok": True})
+    return answer(R.Health(ok=True))
 
 
-@endpoint("GET", "/api/categories", "投诉类别目录")
+@endpoint("GET", "/api/categories", "投诉类别目录", response=R.CategoryList)
 async def categories(request: web.Request) -> web.Response:
     cat = bo_of(request).catalog
-    return json_ok([
-        {"code": c.code, "name": c.name, "lead": c.lead, "co": list(c.co)} for c in cat.categories.values()
-    ])
+    return answer(R.CategoryList([
+        R.CategoryOut(code=c.code, name=c.name, lead=c.lead, co=list(c.co)) for c in cat.categories.values()
+    ]))
 
 
-@endpoint("GET", "/api/departments", "部门目录（市、区县、街道）")
+@endpoint("GET", "/api/departments", "部门目录（市、区县、街道）", response=R.DepartmentList)
 async def departments(request: web.Request) -> web.Response:
     cat = bo_of(request).catalog
-    return json_ok([
-        {"code": d.code, "name": d.name, "short": d.short, "level": d.level, "parent": d.parent, "supervisor": d.supervisor}
+    return answer(R.DepartmentList([
+        R.DepartmentOut(code=d.code, name=d.name, short=d.short, level=d.level, parent=d.parent, supervisor=d.supervisor)
         for d in cat.departments.values()
-    ])
+    ]))
 
 
 CHAT_CALLER = "X-Hotline-Conversation"  # the assistant looks up for this chat conversation
@@ -101,22 +110,23 @@ async def citizen_lookup(request: web.Request, number: str, work: Callable, *, w
         raise
 
 
-@endpoint("POST", "/api/status", "群众凭工单号和查询码查询进度（查询码错误次数过多时暂停，429）", body=S.StatusIn)
+@endpoint("POST", "/api/status", "群众凭工单号和查询码查询进度（查询码错误次数过多时暂停，429）", body=S.StatusIn,
+          response=R.CitizenStatus)
 async def status(request: web.Request) -> web.Response:
     data = await read_json(request, S.StatusIn)
     bo = bo_of(request)
 
     def work(s):
         ticket = citizen_ticket(bo, s, data.number, data.query_code)
-        return citizen_status(bo, s, ticket)
+        return R.CitizenStatus.model_validate(citizen_status(bo, s, ticket))
 
-    return json_ok(await citizen_lookup(request, data.number, work, write=False))
+    return answer(await citizen_lookup(request, data.number, work, write=False))
 
 
 # ---------------------------------------------------------------- intake (Rasa actions)
 
 @endpoint("POST", "/api/tickets", "受理一件投诉（同一 idempotency_key 重复提交返回同一工单）",
-          roles=("service", "operator"), body=S.TicketIn)
+          roles=("service", "operator"), body=S.TicketIn, response=R.TicketCreated, success=(201, 200))
 async def create_ticket(request: web.Request) -> web.Response:
     viewer = require(request, "service", "operator")
     data = await read_json(request, S.TicketIn)
@@ -128,38 +138,39 @@ async def create_ticket(request: web.Request) -> web.Response:
         life, clocks = life_and_clocks(bo, events)
         lead = life.lead or events[0].payload["suggested_lead"]
         reply = clocks.get("reply")
-        return replayed, {
-            "number": ticket.number,
-            "query_code": query_code(bo.secret, ticket.query_nonce),
-            "state": life.state,
-            "state_name": life.state_name,
-            "category": ticket.category_code,
-            "category_name": bo.catalog.categories[ticket.category_code].name,
+        return R.TicketCreated(
+            number=ticket.number,
+            query_code=query_code(bo.secret, ticket.query_nonce),
+            state=life.state,
+            state_name=life.state_name,
+            category=ticket.category_code,
+            category_name=bo.catalog.categories[ticket.category_code].name,
             # Before dispatch: the route suggested at submission (stored on the submit event).
-            "lead": lead,
-            "lead_name": bo.catalog.name_of(lead),
-            "co": list(life.co),
-            "co_names": [bo.catalog.name_of(c) for c in life.co],
-            "reply_due": reply.due_at.isoformat() if reply else None,
-            "reply_due_text": format_due(reply.due_at) if reply else None,
-            "replayed": replayed,
-        }
+            lead=lead,
+            lead_name=bo.catalog.name_of(lead),
+            co=list(life.co),
+            co_names=[bo.catalog.name_of(c) for c in life.co],
+            reply_due=reply.due_at.isoformat() if reply else None,
+            reply_due_text=format_due(reply.due_at) if reply else None,
+            replayed=replayed,
+        )
 
-    replayed, body = await in_session(request, work)
-    return json_ok(body, status=200 if replayed else 201)
+    created = await in_session(request, work)
+    return answer(created, status=200 if created.replayed else 201)
 
 
 @endpoint("POST", "/api/understand", "投诉的类别（含置信度）、被投诉单位和建议派单：助手与话务员共用同一模型",
-          roles=("service", "operator"), body=S.UnderstandIn)
+          roles=("service", "operator"), body=S.UnderstandIn, response=R.Understood)
 async def understand_complaint(request: web.Request) -> web.Response:
     require(request, "service", "operator")
     data = await read_json(request, S.UnderstandIn)
     catalog = bo_of(request).catalog
     result = await asyncio.to_thread(understand, data.text, data.respondent, data.place, catalog=catalog)
-    return json_ok(result.as_dict())
+    return answer(R.Understood(**result.as_dict()))
 
 
-@endpoint("POST", "/api/tickets/{number}/followup", "回访：群众评价答复（凭查询码）", roles=("service", "operator"), body=S.FollowUpIn)
+@endpoint("POST", "/api/tickets/{number}/followup", "回访：群众评价答复（凭查询码）", roles=("service", "operator"), body=S.FollowUpIn,
+          response=R.FollowUpDone)
 async def followup(request: web.Request) -> web.Response:
     viewer = require(request, "service", "operator")
     data = await read_json(request, S.FollowUpIn)
@@ -172,9 +183,9 @@ async def followup(request: web.Request) -> web.Response:
             raise ApiError(409, "这张工单目前没有待评价的答复。", "no_followup_open")
         ticket, life = commands.act(bo, s, ticket.number, "follow_up", viewer, reason=data.comment,
                              payload={"satisfaction": data.satisfaction})
-        return {"state": life.state, "state_name": life.state_name, "message": FOLLOWUP_MESSAGES[life.state]}
+        return R.FollowUpDone(state=life.state, state_name=life.state_name, message=FOLLOWUP_MESSAGES[life.state])
 
-    return json_ok(await citizen_lookup(request, number, work))
+    return answer(await citizen_lookup(request, number, work))
 
 
 FOLLOWUP_MESSAGES = {
@@ -185,7 +196,7 @@ FOLLOWUP_MESSAGES = {
 
 
 @endpoint("POST", "/api/conversations/{conversation_id}/handoff", "转人工：把会话放入话务员队列",
-          roles=("service", "operator"), body=S.HandoffIn)
+          roles=("service", "operator"), body=S.HandoffIn, response=R.HandoffQueued, success=(202,))
 async def handoff(request: web.Request) -> web.Response:
     require(request, "service", "operator")
     data = await read_json(request, S.HandoffIn)
@@ -194,9 +205,9 @@ async def handoff(request: web.Request) -> web.Response:
 
     def work(s):
         commands.handoff(s, conv_id, data.channel, data.sender_id, data.reason, bo.now())
-        return {"queued": True}
+        return R.HandoffQueued(queued=True)
 
-    return json_ok(await in_session(request, work), status=202)
+    return answer(await in_session(request, work), status=202)
 
 
 # ---------------------------------------------------------------- reading tickets
@@ -226,7 +237,8 @@ def _int_param(value: str | None, name: str, default: int, lo: int, hi: int) -> 
 @endpoint("GET", "/api/tickets", "工单列表（部门只看到派给本单位的工单）",
           roles=("operator", "supervisor", "department"),
           query=(("state", "状态代码"), ("department", "单位代码"), ("category", "类别代码"),
-                 ("overdue", "true/false"), ("limit", "1-200"), ("offset", "从第几条开始")))
+                 ("overdue", "true/false"), ("limit", "1-200"), ("offset", "从第几条开始")),
+          response=R.TicketList)
 async def list_tickets(request: web.Request) -> web.Response:
     viewer = require(request, "operator", "supervisor", "department")
     q = request.query
@@ -248,24 +260,26 @@ async def list_tickets(request: web.Request) -> web.Response:
 
     def work(s):
         total, rows = listing.list_tickets(bo, s, filters, viewer)
-        return {"total": total, "items": [summary_view(bo, t) for t in rows]}
+        return R.TicketList.model_validate({"total": total, "items": [summary_view(bo, t) for t in rows]})
 
-    return json_ok(await in_session(request, work, write=False))
+    return answer(await in_session(request, work, write=False))
 
 
-@endpoint("GET", "/api/tickets/{number}", "一张工单的详情、时限和派单", roles=("operator", "supervisor", "department", "service"))
+@endpoint("GET", "/api/tickets/{number}", "一张工单的详情、时限和派单", roles=("operator", "supervisor", "department", "service"),
+          response=R.TicketOut)
 async def get_ticket(request: web.Request) -> web.Response:
     viewer = require(request, "operator", "supervisor", "department", "service")
     bo = bo_of(request)
     number = request.match_info["number"]
 
     def work(s):
-        return ticket_view(bo, s, visible_ticket(s, number, viewer), viewer)
+        return R.TicketOut.model_validate(ticket_view(bo, s, visible_ticket(s, number, viewer), viewer))
 
-    return json_ok(await in_session(request, work, write=False))
+    return answer(await in_session(request, work, write=False))
 
 
-@endpoint("GET", "/api/tickets/{number}/events", "一张工单的全部事件（只增不改）", roles=("operator", "supervisor", "department"))
+@endpoint("GET", "/api/tickets/{number}/events", "一张工单的全部事件（只增不改）", roles=("operator", "supervisor", "department"),
+          response=R.TicketEvents)
 async def ticket_events(request: web.Request) -> web.Response:
     viewer = require(request, "operator", "supervisor", "department")
     bo = bo_of(request)
@@ -273,9 +287,9 @@ async def ticket_events(request: web.Request) -> web.Response:
 
     def work(s):
         view = ticket_view(bo, s, visible_ticket(s, number, viewer), viewer, with_events=True)
-        return {"number": view["number"], "events": view["events"]}  # masked for the viewer like the ticket
+        return R.TicketEvents.model_validate({"number": view["number"], "events": view["events"]})  # masked for the viewer like the ticket
 
-    return json_ok(await in_session(request, work, write=False))
+    return answer(await in_session(request, work, write=False))
 
 
 # ---------------------------------------------------------------- actions on a ticket
@@ -326,19 +340,21 @@ def _action_handler(spec: Action):
         def work(s):
             ticket, _ = commands.act(bo, s, number, spec.action, viewer,
                               reason=getattr(data, "reason", None), payload=spec.to_payload(data))
-            return ticket_view(bo, s, ticket, viewer)
+            return R.TicketOut.model_validate(ticket_view(bo, s, ticket, viewer))
 
-        return json_ok(await in_session(request, work))
+        return answer(await in_session(request, work))
 
     return handler
 
 
 for _spec in ACTIONS:
     endpoint("POST", f"/api/tickets/{{number}}/{_spec.path}", _spec.summary,
-             roles=tuple(sorted(RULES[_spec.action][0] - {"system"})), body=_spec.body)(_action_handler(_spec))
+             roles=tuple(sorted(RULES[_spec.action][0] - {"system"})), body=_spec.body,
+             response=R.TicketOut)(_action_handler(_spec))
 
 
-@endpoint("POST", "/api/tickets/{number}/amend", "修改类别、被投诉单位、地点、紧急程度", roles=("operator",), body=S.AmendIn)
+@endpoint("POST", "/api/tickets/{number}/amend", "修改类别、被投诉单位、地点、紧急程度", roles=("operator",), body=S.AmendIn,
+          response=R.TicketOut)
 async def amend(request: web.Request) -> web.Response:
     viewer = require(request, "operator")
     data = await read_json(request, S.AmendIn)
@@ -350,9 +366,9 @@ async def amend(request: web.Request) -> web.Response:
 
     def work(s):
         ticket, _ = commands.amend(bo, s, number, viewer, changes, data.reason)
-        return ticket_view(bo, s, ticket, viewer)
+        return R.TicketOut.model_validate(ticket_view(bo, s, ticket, viewer))
 
-    return json_ok(await in_session(request, work))
+    return answer(await in_session(request, work))
 
 
 @endpoint("GET", "/api/openapi.json", "本 API 的 OpenAPI 文档")

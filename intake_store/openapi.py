@@ -23,7 +23,7 @@ def build_openapi(endpoints) -> dict:
         op: dict = {
             "summary": ep.summary,
             "responses": {
-                "200": {"description": "成功"},
+                **{str(status): _success(ep, components) for status in ep.success},
                 "4XX": {"description": "请求有误", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             },
         }
@@ -52,6 +52,12 @@ def build_openapi(endpoints) -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
+
+
+def _success(ep, components: dict) -> dict:
+    if ep.response is None:
+        return {"description": "成功"}
+    return {"description": "成功", "content": {"application/json": {"schema": _ref(ep.response, components)}}}
 
 
 def _ref(model: type[BaseModel], components: dict) -> dict:
