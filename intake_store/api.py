@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from . import responses as R
 from . import schemas as S
+from . import texts
 from .lifecycle import RULES, STATE_NAMES
 from .throttle import THROTTLES, address_of, lookup_refused
 from .tickets import commands, listing
@@ -180,19 +181,12 @@ async def followup(request: web.Request) -> web.Response:
     def work(s):
         ticket = citizen_ticket(bo, s, number, data.query_code)
         if ticket.state != "replied":
-            raise ApiError(409, "这张工单目前没有待评价的答复。", "no_followup_open")
+            raise ApiError(409, texts.NO_FOLLOWUP_OPEN, "no_followup_open")
         ticket, life = commands.act(bo, s, ticket.number, "follow_up", viewer, reason=data.comment,
                              payload={"satisfaction": data.satisfaction})
-        return R.FollowUpDone(state=life.state, state_name=life.state_name, message=FOLLOWUP_MESSAGES[life.state])
+        return R.FollowUpDone(state=life.state, state_name=life.state_name, message=texts.FOLLOWUP_DONE[life.state])
 
     return answer(await citizen_lookup(request, number, work))
-
-
-FOLLOWUP_MESSAGES = {
-    "closed": "感谢您的评价，工单已办结。",
-    "reopened": "已收到您的不满意评价，工单已退回承办单位重新办理（重办），我们会继续跟进。",
-    "supervising": "已收到您的不满意评价，工单已转督办部门处理，我们会继续跟进。",
-}
 
 
 @endpoint("POST", "/api/conversations/{conversation_id}/handoff", "转人工：把会话放入话务员队列",
@@ -219,7 +213,7 @@ def _bool_param(value: str | None, name: str) -> bool | None:
         return True
     if value.lower() in ("false", "0", "no"):
         return False
-    raise ApiError(400, f"参数 {name} 只能是 true 或 false。", "bad_query")
+    raise ApiError(400, texts.not_true_or_false(name), "bad_query")
 
 
 def _int_param(value: str | None, name: str, default: int, lo: int, hi: int) -> int:
@@ -228,9 +222,9 @@ def _int_param(value: str | None, name: str, default: int, lo: int, hi: int) -> 
     try:
         n = int(value)
     except ValueError:
-        raise ApiError(400, f"参数 {name} 必须是整数。", "bad_query")
+        raise ApiError(400, texts.not_an_integer(name), "bad_query")
     if not lo <= n <= hi:
-        raise ApiError(400, f"参数 {name} 必须在 {lo} 到 {hi} 之间。", "bad_query")
+        raise ApiError(400, texts.out_of_range(name, lo, hi), "bad_query")
     return n
 
 
@@ -245,10 +239,10 @@ async def list_tickets(request: web.Request) -> web.Response:
     bo = bo_of(request)
     state = q.get("state") or None
     if state and state not in STATE_NAMES:
-        raise ApiError(400, f"未知的状态：{state}", "bad_query")
+        raise ApiError(400, texts.unknown_state(state), "bad_query")
     category = q.get("category") or None
     if category and category not in bo.catalog.categories:
-        raise ApiError(400, f"未知的类别：{category}", "bad_query")
+        raise ApiError(400, texts.unknown_category(category), "bad_query")
     filters = listing.Filters(
         states=(state,) if state else None,
         department=q.get("department") or None,
@@ -362,7 +356,7 @@ async def amend(request: web.Request) -> web.Response:
     number = request.match_info["number"]
     changes = data.model_dump(exclude_unset=True, exclude={"reason"})
     if not changes:
-        raise ApiError(422, "没有要修改的内容。", "nothing_to_change")
+        raise ApiError(422, texts.NOTHING_TO_CHANGE, "nothing_to_change")
 
     def work(s):
         ticket, _ = commands.amend(bo, s, number, viewer, changes, data.reason)

@@ -6,6 +6,7 @@ import hmac
 
 from sqlmodel import Session
 
+from .. import texts
 from ..lifecycle import Event
 from ..models import Ticket
 from ..workcalendar import BEIJING, format_due
@@ -28,7 +29,7 @@ def citizen_ticket(bo: Backoffice, session: Session, number: str, code: str) -> 
     except NotFound:
         ticket = None
     if ticket is None or not check_query_code(bo, ticket, code):
-        raise NotFound("工单号或查询码不正确，请核对后再试。")
+        raise NotFound(texts.WRONG_NUMBER_OR_CODE)
     return ticket
 
 
@@ -51,36 +52,17 @@ def citizen_status(bo: Backoffice, session: Session, ticket: Ticket) -> dict:
     }
 
 
-CITIZEN_VISIBLE = {
-    "submit": "您的投诉已受理",
-    "dispatch": "已转交{lead}办理",
-    "reroute": "已改由{lead}办理",
-    "accept": "承办单位已签收",
-    "verify": "承办单位已完成核查",
-    "reply": "承办单位已答复",
-    "follow_up": "已回访，您的评价：{satisfaction}",
-    "reopen": "已重新交办（重办）",
-    "extension_approve": "办理期限已延长至{new_due}，原因：{request_reason}",
-    "pause": "等待您补充材料，期间暂停计时",
-    "resume": "材料已补充，恢复计时",
-    "reject": "不予受理，原因：{reason}",
-    "merge": "与工单{into}合并办理",
-    "close": "已办结",
-    "supervise": "工单已被督办",
-}
-
-
 def citizen_timeline(bo: Backoffice, events: list[Event]) -> list[dict]:
     out = []
     for e in events:
-        template = CITIZEN_VISIBLE.get(e.action)
+        template = texts.TIMELINE.get(e.action)
         if not template:
             continue
         lead = e.payload.get("lead")
         text = template.format(
-            lead=bo.catalog.name_of(lead) if lead in bo.catalog.departments else "承办单位",
+            lead=bo.catalog.name_of(lead) if lead in bo.catalog.departments else texts.SOME_DEPARTMENT,
             satisfaction=e.payload.get("satisfaction", ""),
-            new_due=_date_text(e.payload.get("new_due")),
+            new_due=texts.date_text(e.payload.get("new_due")),
             request_reason=e.payload.get("request_reason", ""),
             reason=e.reason or "",
             into=e.payload.get("into", ""),
@@ -88,6 +70,3 @@ def citizen_timeline(bo: Backoffice, events: list[Event]) -> list[dict]:
         out.append({"at": e.at.astimezone(BEIJING).isoformat(), "text": text})
     return out
 
-
-def _date_text(d) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if d else ""

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from .. import lifecycle
+from .. import lifecycle, texts
 from ..clocks import latest_new_due, next_due, return_deadline
 from ..lifecycle import Event, Life, TransitionError
 from ..models import Assignment, Complainant, Conversation, Ticket, TicketEvent
@@ -89,7 +89,7 @@ def create_ticket(bo: Backoffice, session: Session, data: TicketIn, viewer: View
     if existing:
         return existing, True
     if data.category and data.category not in bo.catalog.categories:
-        raise TransitionError(f"未知的投诉类别：{data.category}", "unknown_category")
+        raise TransitionError(texts.unknown_category(data.category), "unknown_category")
 
     now = bo.now()
     category = data.category or "other"
@@ -144,7 +144,7 @@ def create_ticket(bo: Backoffice, session: Session, data: TicketIn, viewer: View
     ]
     confident = data.category is not None and (data.category_confidence or 0) >= bo.catalog.auto_dispatch_min_confidence
     if confident:
-        events.append(Event("dispatch", now, "system", "system", reason="分类置信度达标，自动派单", payload={"lead": r.dispatch_lead, "co": list(r.dispatch_co)}))
+        events.append(Event("dispatch", now, "system", "system", reason=texts.AUTO_DISPATCH, payload={"lead": r.dispatch_lead, "co": list(r.dispatch_co)}))
     for seq, e in enumerate(events, start=1):
         _append(session, ticket, e, seq)
     life = _refresh(bo, session, ticket, events, now)
@@ -168,7 +168,7 @@ def handoff(session: Session, conv_id: str, channel: str, sender_id: str, reason
     """转人工: put the conversation in the operator queue."""
     conv = _touch_conversation(session, conv_id, channel, sender_id, now)
     conv.needs_operator = True
-    conv.handoff_reason = reason or "群众要求转人工"
+    conv.handoff_reason = reason or texts.HANDOFF_ASKED
     session.add(conv)
     return conv
 
@@ -189,7 +189,7 @@ def act(
     now = bo.now()
     life, clocks = life_and_clocks(bo, events, now)
     if viewer.role == "department" and life.lead != viewer.department:
-        raise TransitionError("只有主办单位可以办理这一步；协办单位请与主办单位联系。", "not_lead")
+        raise TransitionError(texts.ONLY_THE_LEAD, "not_lead")
     payload = dict(payload or {})
     if action in ("dispatch", "reroute"):
         payload = _route_payload(bo, ticket, life, payload)
@@ -224,7 +224,7 @@ def _route_payload(bo: Backoffice, ticket: Ticket, life: Life, payload: dict) ->
     bodies = [payload["lead"], *(payload.get("co") or [])]
     for code in bodies:
         if code not in bo.catalog.departments:
-            raise TransitionError(f"未知的单位代码：{code}", "unknown_department")
+            raise TransitionError(texts.unknown_department(code), "unknown_department")
     payload["co"] = [c for c in (payload.get("co") or []) if c != payload["lead"]]
     _check_recusal(bo, life.category or ticket.category_code, payload["lead"], payload["co"], ticket.respondent_code)
     return payload
@@ -241,17 +241,17 @@ def _check_merge_target(session: Session, ticket: Ticket, payload: dict) -> None
     target = normalize_number(payload.get("into") or "")
     payload["into"] = target
     if target == ticket.number:
-        raise TransitionError("不能把工单合并到它自己。", "merge_self")
+        raise TransitionError(texts.MERGE_INTO_ITSELF, "merge_self")
     other = session.exec(select(Ticket).where(Ticket.number == target)).scalars().first()
     if other is None or other.state in lifecycle.TERMINAL:
-        raise TransitionError("要合并到的工单不存在或已结束。", "merge_target_invalid")
+        raise TransitionError(texts.MERGE_TARGET_INVALID, "merge_target_invalid")
 
 
 def amend(bo: Backoffice, session: Session, number: str, viewer: Viewer, changes: dict, reason: str | None) -> tuple[Ticket, Life]:
     """Operator fixes what the assistant extracted; the change is an event."""
     ticket = get_ticket(session, number, for_update=True)
     if "category" in changes and changes["category"] not in bo.catalog.categories:
-        raise TransitionError(f"未知的投诉类别：{changes['category']}", "unknown_category")
+        raise TransitionError(texts.unknown_category(changes["category"]), "unknown_category")
     before = {k: getattr(ticket, {"category": "category_code"}.get(k, k)) for k in changes}
     if "respondent" in changes or "place" in changes:
         # The route in force must still keep the (newly named) accused out; a
@@ -262,7 +262,7 @@ def amend(bo: Backoffice, session: Session, number: str, viewer: Viewer, changes
         try:
             _check_recusal(bo, changes.get("category", life.category), life.lead, life.co, r.respondent_code)
         except TransitionError as e:
-            raise TransitionError(f"{e.message}请先改派，再修改被投诉单位。", e.code) from None
+            raise TransitionError(texts.reroute_before_amending(e.message), e.code) from None
     ticket, life = act(bo, session, number, "amend", viewer, reason=reason, payload={**changes, "before": before})
     for field_name in ("respondent", "place", "urgency_reason"):
         if field_name in changes:

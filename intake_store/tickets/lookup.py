@@ -5,12 +5,13 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from ..models import Ticket
+from ..texts import TICKET_NOT_FOUND
 from .numbering import normalize_number
 from .viewer import Viewer, can_see
 
 
 class NotFound(LookupError):
-    def __init__(self, message: str = "没有找到这张工单。"):
+    def __init__(self, message: str = TICKET_NOT_FOUND):
         super().__init__(message)
         self.message = message
 
