@@ -6,7 +6,6 @@ import logging
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import time
 from importlib.metadata import entry_points

@@ -5,7 +5,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from intake_store.db import session_scope
 from intake_store.lifecycle import TransitionError

@@ -24,7 +24,6 @@ from .models import PendingMessage
 from .rasa_client import Button, Reply
 
 T = TypeVar("T")
-CHANNELS = ("web", "telegram", "wechat")
 
 
 def conversation_id(channel: str, sender_id: str) -> str:

@@ -18,7 +18,6 @@ from ..tickets.viewer import Viewer
 from ..web import in_session
 from .pages import PageError, bo_of, form_errors, form_model, form_of
 
-
 # A form's path on the page -> the lifecycle action it asks for.
 FORM_ACTIONS = {spec.path: spec.action for spec in ACTIONS}
 

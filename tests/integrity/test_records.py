@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from integrity_work import SUPERVISOR, act, department, file, lead_of, work
 from sqlalchemy import delete, func, select
 
 from intake_store.db import session_scope
@@ -17,7 +18,6 @@ from intake_store.lifecycle import TransitionError
 from intake_store.models import Notification
 from intake_store.tickets import commands
 from intake_store.tickets.lookup import NotFound
-from integrity_work import OPERATOR, SUPERVISOR, act, department, file, lead_of, work
 
 CONFIG = rules.default_config()
 FINANCE = department("finance")
