@@ -228,22 +228,15 @@ def _int_param(value: str | None, name: str, default: int, lo: int, hi: int) -> 
     return n
 
 
-@endpoint("GET", "/api/tickets", "工单列表（部门只看到派给本单位的工单）",
-          roles=("operator", "supervisor", "department"),
-          query=(("state", "状态代码"), ("department", "单位代码"), ("category", "类别代码"),
-                 ("overdue", "true/false"), ("limit", "1-200"), ("offset", "从第几条开始")),
-          response=R.TicketList)
-async def list_tickets(request: web.Request) -> web.Response:
-    viewer = require(request, "operator", "supervisor", "department")
-    q = request.query
-    bo = bo_of(request)
+def listing_filters(q, catalog) -> listing.Filters:
+    """The ticket listing's query parameters (also the ticket export's)."""
     state = q.get("state") or None
     if state and state not in STATE_NAMES:
         raise ApiError(400, texts.unknown_state(state), "bad_query")
     category = q.get("category") or None
-    if category and category not in bo.catalog.categories:
+    if category and category not in catalog.categories:
         raise ApiError(400, texts.unknown_category(category), "bad_query")
-    filters = listing.Filters(
+    return listing.Filters(
         states=(state,) if state else None,
         department=q.get("department") or None,
         category=category,
@@ -251,6 +244,17 @@ async def list_tickets(request: web.Request) -> web.Response:
         limit=_int_param(q.get("limit"), "limit", 50, 1, 200),
         offset=_int_param(q.get("offset"), "offset", 0, 0, 10**9),
     )
+
+
+@endpoint("GET", "/api/tickets", "工单列表（部门只看到派给本单位的工单）",
+          roles=("operator", "supervisor", "department"),
+          query=(("state", "状态代码"), ("department", "单位代码"), ("category", "类别代码"),
+                 ("overdue", "true/false"), ("limit", "1-200"), ("offset", "从第几条开始")),
+          response=R.TicketList)
+async def list_tickets(request: web.Request) -> web.Response:
+    viewer = require(request, "operator", "supervisor", "department")
+    bo = bo_of(request)
+    filters = listing_filters(request.query, bo.catalog)
 
     def work(s):
         total, rows = listing.list_tickets(bo, s, filters, viewer)

@@ -74,7 +74,7 @@ def _with_pending_extension(bo: Backoffice, session: Session, filters: listing.F
 def queue_counts(bo: Backoffice, session: Session, viewer: Viewer) -> dict[str, int]:
     counts = {}
     for tab in ("new", "returned"):
-        counts[tab], _ = listing.list_tickets(bo, session, QueueFilters(tab=tab).as_listing(), viewer)
+        counts[tab] = listing.count_tickets(bo, session, QueueFilters(tab=tab).as_listing(), viewer)
     counts["extension"] = len(_with_pending_extension(bo, session, QueueFilters(tab="extension").as_listing(), viewer))
     counts["handover"] = session.execute(
         select(func.count()).select_from(Conversation).where(Conversation.needs_operator.is_(True))

@@ -17,9 +17,8 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from .. import schemas as S
-from ..api import ENDPOINTS, Endpoint, _bool_param, _int_param, bo_of
-from ..lifecycle import STATE_NAMES
-from ..tickets.listing import Filters, list_tickets
+from ..api import ENDPOINTS, Endpoint, _bool_param, _int_param, bo_of, listing_filters
+from ..tickets.listing import list_tickets
 from ..tickets.viewer import Viewer
 from ..tickets.views import summary_view
 from ..web import ApiError, in_session, json_ok, read_json, require
@@ -318,15 +317,9 @@ async def scorecards_download(request: web.Request, viewer: Viewer, fmt: str) ->
 
 async def tickets_download(request: web.Request, viewer: Viewer, fmt: str) -> web.Response:
     """The ticket list with the listing's filters as a file, without the complainant's identity."""
-    q = request.query
     bo = bo_of(request)
-    if q.get("state") and q["state"] not in STATE_NAMES:
-        raise ApiError(400, f"未知的状态：{q['state']}", "bad_query")
-    if q.get("category") and q["category"] not in bo.catalog.categories:
-        raise ApiError(400, f"未知的类别：{q['category']}", "bad_query")
     page = 1000
-    first = Filters(state=q.get("state") or None, department=q.get("department") or None,
-                      category=q.get("category") or None, overdue=_bool_param(q.get("overdue"), "overdue"), limit=page)
+    first = replace(listing_filters(request.query, bo.catalog), limit=page, offset=0)
 
     def work(s):
         total, rows = list_tickets(bo, s, first, viewer)

@@ -70,9 +70,13 @@ def ordered(stmt: Select, f: Filters) -> Select:
     return stmt.order_by(column.is_(None), column.desc() if f.descending else column.asc(), Ticket.id.desc())
 
 
+def count_tickets(bo: Backoffice, session: Session, f: Filters, viewer: Viewer) -> int:
+    return session.execute(select(func.count()).select_from(matching(bo, f, viewer).subquery())).scalar_one()
+
+
 def list_tickets(bo: Backoffice, session: Session, f: Filters, viewer: Viewer) -> tuple[int, list[Ticket]]:
     """(how many match, the page of them)."""
     stmt = matching(bo, f, viewer)
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    total = count_tickets(bo, session, f, viewer)
     rows = session.execute(ordered(stmt, f).limit(f.limit).offset(f.offset)).scalars().all()
     return total, list(rows)
