@@ -12,7 +12,6 @@ from intake_store.lifecycle import TransitionError
 from intake_store.models import Complainant, Ticket, TicketEvent
 from intake_store.schemas import TicketIn
 from intake_store.tickets import commands
-from intake_store.tickets.commands import create_ticket
 from intake_store.tickets.history import events_of, life_and_clocks
 from intake_store.tickets.listing import Filters, list_tickets
 from intake_store.tickets.lookup import NotFound, get_ticket
@@ -38,7 +37,7 @@ def complaint(key="key-0001", **kw):
 
 def create(bo, **kw):
     with session_scope(bo.engine) as s:
-        t, replayed = create_ticket(bo, s, complaint(**kw), SERVICE)
+        t, replayed = commands.create_ticket(bo, s, complaint(**kw), SERVICE)
         return t.number, query_code(bo.secret, t.query_nonce), replayed
 
 

@@ -15,7 +15,6 @@ from ..routing import route
 from ..schemas import AmendIn, TicketIn
 from ..tickets import commands
 from ..tickets.backoffice import Backoffice
-from ..tickets.commands import create_ticket
 from ..tickets.history import events_of, life_and_clocks
 from ..tickets.lookup import get_ticket, visible_ticket
 from ..tickets.viewer import Viewer
@@ -312,7 +311,7 @@ async def ticket_from_conversation(request: web.Request) -> web.Response:
         })
         if data.category and data.category not in bo.catalog.categories:
             raise TransitionError("请选择投诉类别。", "unknown_category")
-        ticket, _ = create_ticket(bo, s, data, me.viewer)
+        ticket, _ = commands.create_ticket(bo, s, data, me.viewer)
         conv.needs_operator = False
         s.add(conv)
         return ticket.number

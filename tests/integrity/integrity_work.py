@@ -7,7 +7,6 @@ from itertools import count
 from intake_store.db import session_scope
 from intake_store.schemas import TicketIn
 from intake_store.tickets import commands
-from intake_store.tickets.commands import create_ticket
 from intake_store.tickets.lookup import get_ticket
 from intake_store.tickets.viewer import Viewer
 
@@ -32,7 +31,7 @@ def file(bo, **kw) -> str:
     data = {**ARREARS, "category_confidence": 0.95, "channel": "web", "sender_id": "abc",
             "idempotency_key": f"integrity-{next(_keys):06d}", **kw}
     with session_scope(bo.engine) as s:
-        ticket, _ = create_ticket(bo, s, TicketIn(**data), SERVICE)
+        ticket, _ = commands.create_ticket(bo, s, TicketIn(**data), SERVICE)
         return ticket.number
 
 

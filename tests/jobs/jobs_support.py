@@ -15,7 +15,6 @@ from intake_store.models import Notification
 from intake_store.outbox import Sender
 from intake_store.schemas import TicketIn
 from intake_store.tickets import commands, numbering
-from intake_store.tickets.commands import create_ticket
 from intake_store.tickets.viewer import Viewer
 from intake_store.workcalendar import BEIJING
 
@@ -60,7 +59,7 @@ class Desk:
 
     async def file(self, key="jobs-0001", **kw) -> tuple[str, str]:
         def work(s):
-            t, _ = create_ticket(self.bo, s, complaint(key, **kw), SERVICE)
+            t, _ = commands.create_ticket(self.bo, s, complaint(key, **kw), SERVICE)
             return t.number, numbering.query_code(self.bo.secret, t.query_nonce)
         return await self.db(work)
 
