@@ -1,7 +1,8 @@
 """The back office REST API. Each handler: who may call, parse, one unit of work, answer.
 
-Every route is declared with `endpoint(...)`, which also feeds the OpenAPI
-document served at /api/openapi.json, so the document cannot drift from the routes.
+Every route is declared with `endpoint(...)`, which also describes it in the
+app's endpoint registry; the OpenAPI document served at /api/openapi.json is
+built from that registry, so the document cannot drift from the routes.
 """
 from __future__ import annotations
 
@@ -15,35 +16,14 @@ from pydantic import BaseModel
 from . import schemas as S
 from . import tickets as T
 from .lifecycle import RULES, STATE_NAMES
+from .openapi import ENDPOINTS, ApiRoutes, build_openapi
 from .throttle import THROTTLES, address_of, lookup_refused
 from .understanding import understand
 from .web import BACKOFFICE, VIEWER, ApiError, in_session, json_ok, read_json, require
 from .workcalendar import format_due
 
-routes = web.RouteTableDef()
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    method: str
-    path: str
-    summary: str
-    roles: tuple[str, ...]
-    body: type[BaseModel] | None
-    query: tuple[tuple[str, str], ...] = ()
-
-
-ENDPOINTS: list[Endpoint] = []
-
-
-def endpoint(method: str, path: str, summary: str, roles: tuple[str, ...] = (), body: type[BaseModel] | None = None,
-             query: tuple[tuple[str, str], ...] = ()):
-    def register(handler: Callable):
-        ENDPOINTS.append(Endpoint(method, path, summary, roles, body, query))
-        routes.route(method, path)(handler)
-        return handler
-
-    return register
+routes = ApiRoutes()
+endpoint = routes.endpoint
 
 
 def bo_of(request: web.Request) -> T.Backoffice:
@@ -351,6 +331,4 @@ async def amend(request: web.Request) -> web.Response:
 
 @endpoint("GET", "/api/openapi.json", "本 API 的 OpenAPI 文档")
 async def openapi(request: web.Request) -> web.Response:
-    from .openapi import build_openapi  # noqa: PLC0415
-
-    return json_ok(build_openapi(ENDPOINTS))
+    return json_ok(build_openapi(request.app[ENDPOINTS]))

@@ -20,7 +20,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """The app service: back office API, plus whatever installed parts add to it."""
     from aiohttp import web
 
-    from .web import create_app
+    from .app import create_app
 
     settings = get_settings()
     try:
@@ -106,7 +106,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     from .db import session_scope
     from .jobs.report import describe
     from .jobs.runner import sweep
-    from .web import build_backoffice
+    from .app import build_backoffice
 
     settings = get_settings()
     bo = build_backoffice(settings)
@@ -128,7 +128,7 @@ def cmd_integrity_backfill(args: argparse.Namespace) -> int:
     """Scorecard rows for tickets filed before the integrity feature was installed."""
     from .db import session_scope
     from .integrity.store import backfill_facts
-    from .web import build_backoffice
+    from .app import build_backoffice
 
     bo = build_backoffice(get_settings())
     total = 0

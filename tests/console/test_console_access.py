@@ -11,10 +11,10 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from console_site import SERVICE_TOKEN
-from intake_store.api import ENDPOINTS
 from intake_store.auth import create_token
 from intake_store.console.accounts import Account
 from intake_store.models import Conversation, TicketEvent
+from intake_store.openapi import ENDPOINTS
 
 PUBLIC_PAGES = {("GET", "/login"), ("POST", "/login")}
 REFUSED = (401, 403, 404)
@@ -24,8 +24,8 @@ FORM = {"reason": "试探", "text": "试探答复", "result": "属实", "finding
         "active": "0", "username": "intruder", "display_name": "x", "role": "admin", "category": "other"}
 
 
-def public_api() -> set[tuple[str, str]]:
-    return {(ep.method, ep.path) for ep in ENDPOINTS if not ep.roles}
+def public_api(app: web.Application) -> set[tuple[str, str]]:
+    return {(ep.method, ep.path) for ep in app[ENDPOINTS] if not ep.roles}
 
 
 def every_route(app: web.Application):
@@ -36,7 +36,7 @@ def every_route(app: web.Application):
         if route.method == "HEAD" or isinstance(resource, web.StaticResource):
             continue
         key = (route.method, resource.canonical)
-        if key in seen or key in PUBLIC_PAGES or key in public_api():
+        if key in seen or key in PUBLIC_PAGES or key in public_api(app):
             continue
         seen.add(key)
         yield key

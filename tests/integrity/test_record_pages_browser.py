@@ -20,7 +20,7 @@ from intake_store.db import session_scope
 from intake_store.integrity import store
 from intake_store.jobs.runner import sweep
 from intake_store.settings import Settings
-from intake_store.web import create_app
+from intake_store.app import create_app
 
 PASSWORD = "信用办-Records-2026"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

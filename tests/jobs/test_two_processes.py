@@ -21,7 +21,7 @@ from intake_store.db import make_engine, migrate, session_scope
 from intake_store.jobs.models import JobRun, TicketAlarm
 from intake_store.models import Notification, TicketEvent
 from intake_store.tickets import Backoffice, load_defaults
-from intake_store.web import EVENT_LISTENERS
+from intake_store.app import EVENT_LISTENERS
 from intake_store.workcalendar import default_calendar
 from jobs_support import HRSS, SERVICE, complaint, fresh_pg_database, until
 
