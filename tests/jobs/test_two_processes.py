@@ -23,7 +23,7 @@ from intake_store.models import Notification, TicketEvent
 from intake_store.tickets import Backoffice, load_defaults
 from intake_store.app import EVENT_LISTENERS
 from intake_store.workcalendar import default_calendar
-from jobs_support import HRSS, SERVICE, complaint, fresh_pg_database, until
+from jobs_support import HRSS, SERVICE, complaint, until
 
 ROOT = Path(__file__).resolve().parents[2]
 NEVER_SIGNED = 30  # each owes a yellow and a red card on 签收 and on 答复: 4 portal messages
@@ -58,11 +58,9 @@ class AppProcess:
 
 
 @pytest.fixture
-def database(pg_server):
-    url, drop = fresh_pg_database(pg_server)
-    migrate(url)
-    yield url
-    drop()
+def database(pg_database):
+    migrate(pg_database)
+    return pg_database
 
 
 @pytest.fixture
