@@ -17,10 +17,10 @@ from typing import Callable
 import pytest
 from sqlalchemy import create_engine, text
 
+from intake_store.app import EVENT_LISTENERS
 from intake_store.catalog import default_catalog
 from intake_store.db import make_engine, migrate, session_scope
 from intake_store.tickets import Backoffice, load_defaults
-from intake_store.app import EVENT_LISTENERS
 from intake_store.workcalendar import default_calendar
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

@@ -13,11 +13,11 @@ from bot.gateway import setup as gateway_setup
 from bot.gateway.webchat import COOKIE
 from bot.gateway.wiring import RELAY
 from intake_store import tickets as T
+from intake_store.app import create_app
 from intake_store.db import session_scope
 from intake_store.models import Conversation, Message, PendingMessage
 from intake_store.schemas import TicketIn
 from intake_store.settings import Settings
-from intake_store.app import create_app
 from intake_store.web import SENDER
 
 SERVICE_TOKEN = "gateway-service-token"

@@ -11,11 +11,11 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from intake_store import tickets as T
+from intake_store.app import create_app
 from intake_store.db import session_scope
 from intake_store.jobs import SCHEDULER, portal_inbox
 from intake_store.jobs.models import JobRun, TicketAlarm
 from intake_store.settings import Settings
-from intake_store.app import create_app
 from jobs_support import OPERATOR, SERVICE, bj, complaint, just_after, until
 
 

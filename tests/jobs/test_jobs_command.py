@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from intake_store import tickets as T
+from intake_store.app import EVENT_LISTENERS
 from intake_store.catalog import default_catalog
 from intake_store.db import make_engine, migrate, session_scope
 from intake_store.tickets import Backoffice, load_defaults
-from intake_store.app import EVENT_LISTENERS
 from intake_store.workcalendar import default_calendar
 from jobs_support import SERVICE, complaint
 

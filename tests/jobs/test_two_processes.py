@@ -16,12 +16,12 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
 from intake_store import tickets as T
+from intake_store.app import EVENT_LISTENERS
 from intake_store.catalog import default_catalog
 from intake_store.db import make_engine, migrate, session_scope
 from intake_store.jobs.models import JobRun, TicketAlarm
 from intake_store.models import Notification, TicketEvent
 from intake_store.tickets import Backoffice, load_defaults
-from intake_store.app import EVENT_LISTENERS
 from intake_store.workcalendar import default_calendar
 from jobs_support import HRSS, SERVICE, complaint, until
 
