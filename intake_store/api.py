@@ -1,7 +1,8 @@
 """The back office REST API. Each handler: who may call, parse, one unit of work, answer.
 
-Every route is declared with `endpoint(...)`, which also feeds the OpenAPI
-document served at /api/openapi.json, so the document cannot drift from the routes.
+Every route is declared with `endpoint(...)`, which also describes it in the
+app's endpoint registry; the OpenAPI document served at /api/openapi.json is
+built from that registry, so the document cannot drift from the routes.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from . import responses as R
 from . import schemas as S
 from . import texts
 from .lifecycle import RULES, STATE_NAMES
+from .openapi import ENDPOINTS, ApiRoutes, build_openapi
 from .throttle import THROTTLES, address_of, lookup_refused
 from .tickets import commands, listing
 from .tickets.backoffice import Backoffice
@@ -28,33 +30,8 @@ from .understanding import understand
 from .web import BACKOFFICE, VIEWER, ApiError, in_session, json_ok, read_json, require
 from .workcalendar import format_due
 
-routes = web.RouteTableDef()
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    method: str
-    path: str
-    summary: str
-    roles: tuple[str, ...]
-    body: type[BaseModel] | None
-    query: tuple[tuple[str, str], ...] = ()
-    response: type[BaseModel] | None = None  # what a success returns
-    success: tuple[int, ...] = (200,)  # the statuses of a success
-
-
-ENDPOINTS: list[Endpoint] = []
-
-
-def endpoint(method: str, path: str, summary: str, roles: tuple[str, ...] = (), body: type[BaseModel] | None = None,
-             query: tuple[tuple[str, str], ...] = (), response: type[BaseModel] | None = None,
-             success: tuple[int, ...] = (200,)):
-    def register(handler: Callable):
-        ENDPOINTS.append(Endpoint(method, path, summary, roles, body, query, response, success))
-        routes.route(method, path)(handler)
-        return handler
-
-    return register
+routes = ApiRoutes()
+endpoint = routes.endpoint
 
 
 def bo_of(request: web.Request) -> Backoffice:
@@ -371,6 +348,4 @@ async def amend(request: web.Request) -> web.Response:
 
 @endpoint("GET", "/api/openapi.json", "本 API 的 OpenAPI 文档")
 async def openapi(request: web.Request) -> web.Response:
-    from .openapi import build_openapi  # noqa: PLC0415
-
-    return json_ok(build_openapi(ENDPOINTS))
+    return json_ok(build_openapi(request.app[ENDPOINTS]))

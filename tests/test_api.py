@@ -5,13 +5,13 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from intake_store.api import ENDPOINTS
+from intake_store.app import create_app
 from intake_store.auth import create_token
 from intake_store.console.pages import in_area
 from intake_store.db import session_scope
 from intake_store.models import Ticket, TicketEvent
+from intake_store.openapi import ENDPOINTS
 from intake_store.settings import Settings
-from intake_store.web import create_app
 
 SERVICE_TOKEN = "service-token-for-tests"
 
@@ -151,7 +151,7 @@ async def test_departments_see_only_their_tickets_and_no_identity_without_consen
 
 async def test_every_protected_endpoint_refuses_no_one_and_the_wrong_role(api):
     n = (await file_complaint(api))["number"]
-    for ep in ENDPOINTS:
+    for ep in api.app[ENDPOINTS]:
         if not ep.roles:
             continue
         path = ep.path.replace("{number}", n).replace("{conversation_id}", "web:abc")

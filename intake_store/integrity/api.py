@@ -2,12 +2,11 @@
 
 Supervisors (督办/信用办) see and decide everything; a department sees the
 records about itself, files objections and applies for repair. Routes are
-declared with `endpoint(...)`, which feeds the same OpenAPI document as the
-back office API.
+declared with `endpoint(...)`, which describes them in the app's OpenAPI
+document like the back office API's.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Callable, Literal
@@ -17,7 +16,8 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from .. import schemas as S
-from ..api import ENDPOINTS, Endpoint, _bool_param, _int_param, bo_of, listing_filters
+from ..api import _bool_param, _int_param, bo_of, listing_filters
+from ..openapi import ApiRoutes
 from ..tickets.listing import list_tickets
 from ..tickets.viewer import Viewer
 from ..tickets.views import summary_view
@@ -25,24 +25,13 @@ from ..web import ApiError, in_session, json_ok, read_json, require
 from . import export, rules, scorecards, store
 from .rules import IntegrityConfig
 
-routes = web.RouteTableDef()
+# Path parameters match any segment, so a malformed id still reaches the
+# handler: the caller is asked to sign in first, then told in Chinese what was
+# not found, rather than getting a bare 404 from the router.
+routes = ApiRoutes(any_segment=True)
+endpoint = routes.endpoint
 CONFIG = web.AppKey("integrity_config", IntegrityConfig)
 EXPORT_MAX_ROWS = 100_000
-
-
-def endpoint(method: str, path: str, summary: str, roles: tuple[str, ...] = (), body: type[BaseModel] | None = None,
-             query: tuple[tuple[str, str], ...] = ()):
-    """Declare a route of this package; it appears in /api/openapi.json like every other.
-
-    Path parameters match any segment, so a malformed id still reaches the
-    handler: the caller is asked to sign in first, then told in Chinese what
-    was not found, rather than getting a bare 404 from the router."""
-    def register(handler: Callable):
-        ENDPOINTS.append(Endpoint(method, path, summary, roles, body, query))
-        routes.route(method, re.sub(r"{(\w+)}", r"{\1:[^/]+}", path))(handler)
-        return handler
-
-    return register
 
 
 def config_of(request: web.Request) -> IntegrityConfig:

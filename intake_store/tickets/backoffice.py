@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # Called after every event, in the same transaction, so what follows from an
 # event (a notification to the citizen, a dishonesty record) is written with
-# it or not at all. Wired in one place: `web.build_backoffice`.
+# it or not at all. Wired in one place: `app.build_backoffice`.
 EventListener = Callable[["Backoffice", Session, "Ticket", "Event", "Life"], None]
 
 

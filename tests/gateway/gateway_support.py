@@ -10,16 +10,16 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.gateway import setup as gateway_setup
-from bot.gateway.models import PendingMessage
 from bot.gateway.webchat import COOKIE
 from bot.gateway.wiring import RELAY
+from intake_store.app import create_app
 from intake_store.db import session_scope
-from intake_store.models import Conversation, Message
+from intake_store.models import Conversation, Message, PendingMessage
 from intake_store.schemas import TicketIn
 from intake_store.settings import Settings
 from intake_store.tickets.commands import act, create_ticket
 from intake_store.tickets.viewer import Viewer
-from intake_store.web import SENDER, create_app
+from intake_store.web import SENDER
 
 SERVICE_TOKEN = "gateway-service-token"
 

@@ -9,10 +9,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from integrity_work import act, department, file, work
+from intake_store.app import create_app
 from intake_store.auth import create_token
 from intake_store.db import session_scope
 from intake_store.settings import Settings
-from intake_store.web import create_app
 
 CITIZEN = {"contact_name": "赵六", "contact_phone": "13911112222", "place": "芝罘区向阳街道幸福小区3号楼2单元",
            "description": "我叫赵六，电话13911112222，市财政局欠我们公司工程款38万元一直不付。"}

@@ -124,22 +124,3 @@ async def until(probe, what: str, *, alive=lambda: None):
         alive()
         assert loop.time() < give_up, f"gave up waiting for {what}"
         await asyncio.sleep(0.05)
-
-
-def fresh_pg_database(admin_url: str):
-    """A new, empty PostgreSQL database: (url, drop)."""
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
-    name = f"hotline_jobs_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return admin_url.rsplit("/", 1)[0] + f"/{name}", drop

@@ -8,16 +8,16 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from aiohttp.test_utils import TestServer
+from jobs_support import OPERATOR, SERVICE, bj, complaint, just_after, until
 from sqlalchemy import select
 
+from intake_store.app import create_app
 from intake_store.db import session_scope
 from intake_store.jobs import SCHEDULER, portal_inbox
 from intake_store.jobs.models import JobRun, TicketAlarm
 from intake_store.settings import Settings
 from intake_store.tickets.commands import amend, create_ticket
 from intake_store.tickets.lookup import get_ticket
-from intake_store.web import create_app
-from jobs_support import OPERATOR, SERVICE, bj, complaint, just_after, until
 
 
 async def test_reminder_then_yellow_then_red_card_across_national_day_and_a_make_up_saturday(desk):

@@ -6,14 +6,15 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from jobs_support import SERVICE, complaint
+
+from intake_store.app import EVENT_LISTENERS
 from intake_store.catalog import default_catalog
 from intake_store.db import make_engine, migrate, session_scope
 from intake_store.tickets.backoffice import Backoffice
 from intake_store.tickets.commands import create_ticket
 from intake_store.tickets.seeding import load_defaults
-from intake_store.web import EVENT_LISTENERS
 from intake_store.workcalendar import default_calendar
-from jobs_support import SERVICE, complaint
 
 ROOT = Path(__file__).resolve().parents[2]
 

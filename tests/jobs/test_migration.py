@@ -13,19 +13,18 @@ from intake_store.tickets.backoffice import Backoffice
 from intake_store.tickets.commands import act, create_ticket
 from intake_store.tickets.seeding import load_defaults
 from intake_store.workcalendar import default_calendar
-from jobs_support import HRSS, OPERATOR, SERVICE, bj, complaint, fresh_pg_database, just_after
+from jobs_support import HRSS, OPERATOR, SERVICE, bj, complaint, just_after
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def core_schema_only(request, tmp_path):
     """A database at the core schema (0001), before any feature's migration."""
     if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path / 'old.db'}", (lambda: None)
+        url = f"sqlite:///{tmp_path / 'old.db'}"
     else:
-        url, drop = fresh_pg_database(request.getfixturevalue("pg_server"))
+        url = request.getfixturevalue("pg_database")
     command.upgrade(alembic_config(url), "0001")
-    yield url
-    drop()
+    return url
 
 
 def test_open_tickets_from_before_the_upgrade_get_their_reminders(core_schema_only):

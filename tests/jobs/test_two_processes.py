@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from jobs_support import HRSS, SERVICE, complaint, until
 from sqlalchemy import func, select
 
+from intake_store.app import EVENT_LISTENERS
 from intake_store.catalog import default_catalog
 from intake_store.db import make_engine, migrate, session_scope
 from intake_store.jobs.models import JobRun, TicketAlarm
@@ -22,9 +24,7 @@ from intake_store.models import Notification, TicketEvent
 from intake_store.tickets.backoffice import Backoffice
 from intake_store.tickets.commands import act, create_ticket
 from intake_store.tickets.seeding import load_defaults
-from intake_store.web import EVENT_LISTENERS
 from intake_store.workcalendar import default_calendar
-from jobs_support import HRSS, SERVICE, complaint, fresh_pg_database, until
 
 ROOT = Path(__file__).resolve().parents[2]
 NEVER_SIGNED = 30  # each owes a yellow and a red card on 签收 and on 答复: 4 portal messages
@@ -59,11 +59,9 @@ class AppProcess:
 
 
 @pytest.fixture
-def database(pg_server):
-    url, drop = fresh_pg_database(pg_server)
-    migrate(url)
-    yield url
-    drop()
+def database(pg_database):
+    migrate(pg_database)
+    return pg_database
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import sqlmodel
 
 revision = '0008_drop_routing_rule'
 down_revision = '0001'
-branch_labels = None
+branch_labels = ('core',)  # the tables of the first schema that no feature branch owns
 depends_on = None
 
 
