@@ -10,8 +10,8 @@ from intake_store.catalog import default_catalog
 from intake_store.db import alembic_config, make_engine, migrate, session_scope
 from intake_store.integrity.models import IntegrityRecord, RecordEventRow, TicketFact
 from intake_store.lifecycle import Event, replay
-from intake_store.models import Notification, TicketEvent
-from intake_store.tickets import load_defaults
+from intake_store.models import Complainant, Notification, TicketEvent
+from intake_store.tickets.seeding import load_defaults
 from vocabulary import categories
 from vocabulary.codes import SATISFACTION, SEVERITY, VERIFICATION
 from vocabulary.conversation import ConversationId
@@ -73,21 +73,27 @@ record_t = table("integrity_record", *(column(c, t) for c, t in (
 record_event_t = table("record_event", *(column(c, t) for c, t in (
     ("record_id", Integer), ("seq", Integer), ("at", DateTime), ("actor", String), ("role", String),
     ("action", String), ("payload", JSON))))
+complainant_t = table("complainant", *(column(c, t) for c, t in (
+    ("ticket_id", Integer), ("channel", String), ("sender_id", String))))
 notification_t = table("notification", *(column(c, t) for c, t in (
     ("key", String), ("kind", String), ("recipient_kind", String), ("recipient", String), ("channel", String),
     ("body", String), ("created_at", DateTime), ("next_attempt_at", DateTime), ("state", String), ("attempts", Integer))))
+
+
+def undo_codes(url: str) -> None:
+    for revision in ("0009_core_codes", "0008_integrity_codes"):
+        command.downgrade(alembic_config(url), f"{revision}-1")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def before_codes(request, tmp_path):
     """A database at the revision before the codes, holding what the app wrote then."""
     if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path / 'old.db'}", (lambda: None)
+        url = f"sqlite:///{tmp_path / 'old.db'}"
     else:
-        from jobs.jobs_support import fresh_pg_database
-        url, drop = fresh_pg_database(request.getfixturevalue("pg_server"))
+        url = request.getfixturevalue("pg_database")
     command.upgrade(alembic_config(url), "heads")
-    command.downgrade(alembic_config(url), "0007_promises")
+    undo_codes(url)
     engine = make_engine(url)
     with session_scope(engine) as s:
         load_defaults(s, default_catalog())
@@ -115,6 +121,7 @@ def before_codes(request, tmp_path):
                  payload={"result": "属实", "findings": "属实", "severity": "一般"}),
             dict(record_id=1, seq=2, at=AT, actor="x", role="supervisor", action="lighten",
                  payload={"self_correction": "已付清", "severity": "轻微", "waive": False})])
+        c.execute(complainant_t.insert().values(ticket_id=1, channel="telegram", sender_id="telegram:42"))
         c.execute(notification_t.insert(), [
             dict(key=f"k{i}", kind="citizen_reply", recipient_kind=kind, recipient=to, channel=channel, body="…",
                  created_at=AT, next_attempt_at=AT, state="pending", attempts=0)
@@ -122,7 +129,6 @@ def before_codes(request, tmp_path):
                                                      ("department", "industry", "portal")])])
     yield url, engine
     engine.dispose()
-    drop()
 
 
 def test_old_chinese_values_become_codes_and_recipients_whole_conversation_ids(before_codes):
@@ -135,14 +141,16 @@ def test_old_chinese_values_become_codes_and_recipients_whole_conversation_ids(b
         record = s.get(IntegrityRecord, 1)
         record_payloads = [e.payload for e in s.execute(select(RecordEventRow).order_by(RecordEventRow.seq)).scalars()]
         recipients = s.execute(select(Notification.recipient).order_by(Notification.key)).scalars().all()
+        sender = s.execute(select(Complainant.sender_id)).scalar_one()
     assert (life.state, life.verify_result, life.satisfaction) == ("supervising", "substantiated", "unsatisfied")
     assert [e.payload.get("result") for e in events if e.action == "verify"] == ["partly_substantiated", "substantiated"]
     assert (fact.verify_result, fact.satisfaction, record.severity) == ("substantiated", "unsatisfied", "general")
     assert record_payloads == [{"result": "substantiated", "findings": "属实", "severity": "general"},
                                {"self_correction": "已付清", "severity": "minor", "waive": False}]
     assert recipients == ["telegram:42", "web:abc", "industry"]
+    assert sender == "42"  # the chat's own id; the assistant had sent the whole conversation id
 
-    command.downgrade(alembic_config(url), "0007_promises")  # and back, for a roll-back of the release
+    undo_codes(url)  # and back, for a roll-back of the release
     with session_scope(engine) as s:
         assert s.get(TicketFact, 1).satisfaction == "不满意" and s.get(IntegrityRecord, 1).severity == "一般"
         assert s.execute(select(Notification.recipient).order_by(Notification.key)).scalars().all() == ["42", "abc", "industry"]

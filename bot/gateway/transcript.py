@@ -18,10 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from intake_store.db import session_scope
-from intake_store.models import Conversation, Message, Ticket
+from intake_store.models import Conversation, Message, PendingMessage, Ticket
 from vocabulary.conversation import ConversationId
 
-from .models import PendingMessage
 from .rasa_client import Button, Reply
 
 T = TypeVar("T")

@@ -15,7 +15,7 @@ from vocabulary.codes import SATISFACTION, VERIFICATION
 from vocabulary.dates import chinese_date
 
 from ..lifecycle import RULES, Life
-from ..tickets import Viewer
+from ..tickets.viewer import Viewer
 
 # The fields the assistant extracts, in the order an operator reads them.
 FIELD_LABELS = {

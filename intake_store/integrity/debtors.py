@@ -17,7 +17,7 @@ from vocabulary.codes import SUBSTANTIATED
 
 from ..catalog import Catalog
 from ..lifecycle import TransitionError
-from ..tickets import Viewer
+from ..tickets.viewer import Viewer
 from .models import JudgmentDebtorListing, TicketFact
 from .scorecards import BEIJING, day_start, quarter_start
 
