@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from vocabulary.codes import SATISFACTION, UNSATISFIED
+from vocabulary.codes import SATISFACTION
 from vocabulary.dates import chinese_date
 
 
@@ -86,8 +86,8 @@ SOME_DEPARTMENT = "承办单位"
 
 FOLLOWUP_DONE = {
     "closed": "感谢您的评价，工单已办结。",
-    "reopened": f"已收到您的{SATISFACTION.label(UNSATISFIED)}评价，工单已退回承办单位重新办理（重办），我们会继续跟进。",
-    "supervising": f"已收到您的{SATISFACTION.label(UNSATISFIED)}评价，工单已转督办部门处理，我们会继续跟进。",
+    "reopened": "已收到您的不满意评价，工单已退回承办单位重新办理（重办），我们会继续跟进。",
+    "supervising": "已收到您的不满意评价，工单已转督办部门处理，我们会继续跟进。",
 }
 
 

@@ -14,9 +14,9 @@ from sqlmodel import Session
 from telegram.error import BadRequest, Forbidden
 
 from intake_store.models import Notification
+from intake_store.outbox import Deliver, PermanentDeliveryError, notify
 from vocabulary.codes import SATISFACTION
 from vocabulary.conversation import ConversationId
-from intake_store.outbox import Deliver, PermanentDeliveryError, notify
 
 from . import transcript as tr
 from .rasa_client import Button, Reply
