@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from vocabulary.codes import Codes
 
@@ -18,7 +19,8 @@ def coded(codes: Codes) -> Any:
             return None
         code = codes.code_of(value)
         if code is None:
-            raise ValueError(f"{codes.what}须为{codes.choices()}之一")
+            # Reported like a value outside a Literal, with the allowed labels in the detail.
+            raise PydanticCustomError("literal_error", f"{codes.what}须为{codes.choices()}之一")
         return code
 
     schema = {"type": "string", "enum": [*codes.codes, *codes.labels.values()],
