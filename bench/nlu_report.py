@@ -7,10 +7,9 @@ held-out split, training time, parse latency. Prints, never judges.
    of the real cases (never trained on): category within the acceptable set,
    exact macro-F1, 政务失信-vs-other F1, routing (lead or assisting body one a
    careful 派单员 would involve), the ten worst confusions, exact F1 per
-   category, calibration (ECE
-   and a reliability table), against a baseline trained on the chat-style
-   examples alone in the same run; the synthetic held-out complaints; and
-   `hotline classify` on 100 texts from cold.
+   category, calibration (ECE and a reliability table), against a baseline
+   trained on the chat-style examples alone in the same run; the synthetic
+   held-out complaints; and `hotline classify` on 100 texts from cold.
 1. `rasa test nlu` on nlu_data/test with the model: intent macro-F1 and
    weighted F1, entity F1 per entity and extractor, the 10 worst confusion pairs.
 2. `rasa train nlu` into a temp dir, timed (the NLU part of the model only).
