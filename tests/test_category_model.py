@@ -136,8 +136,8 @@ def test_development_figures_hold(model, cases) -> None:
     # About two points under what `python -m bench nlu_report --category-only` measures.
     assert figures["acceptable"] >= 0.93
     assert figures["macro_f1"] >= 0.74
-    assert figures["dishonesty_f1"] >= 0.91
-    assert figures["route"] >= 0.91
+    assert figures["dishonesty_f1"] >= 0.90
+    assert figures["route"] >= 0.90
     assert figures["ece"] <= 0.07
 
 
