@@ -37,9 +37,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from intake_store import assistant, category_model, evaluation, realcases  # noqa: E402
-from intake_store.catalog import default_catalog  # noqa: E402
-from intake_store.understanding import understand  # noqa: E402
+from intake_store import assistant, category_model, evaluation, realcases
+from intake_store.catalog import default_catalog
+from intake_store.understanding import understand
 
 ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 
