@@ -143,6 +143,7 @@ class Vocabulary:
     accusation_cues: list[str]
     complaint_cues: list[str]
     self_cues: list[str]
+    overseers: set[str]  # catalog codes of bodies complaints are taken to (纪委监委)
     state_markers: list[str]
     institution_markers: list[str]
     known_places: dict[str, str]  # name (with and without suffix) → level
@@ -217,6 +218,7 @@ def _build(catalog: Catalog, data: dict) -> Vocabulary:
         accusation_cues=sorted(data.get("accusation_cues") or [], key=len, reverse=True),
         complaint_cues=list(data.get("complaint_cues") or []),
         self_cues=list(data.get("self_cues") or []),
+        overseers=set(data.get("overseers") or []),
         state_markers=list(data.get("state_company_markers") or []),
         institution_markers=list(data.get("institution_markers") or []),
         known_places=known,
@@ -598,6 +600,9 @@ def accused_body(text: str | None, catalog: Catalog) -> Body | None:
     3. else the first government body (not a court: courts judge, they are
        seldom the accused);
     4. else the first body.
+
+    A body complaints are taken to (纪委监委: "要求纪委查处", "向纪委举报") is
+    accused only by rule 1 ("纪委一直不理"); None when it is the only body named.
     """
     if not text:
         return None
@@ -608,9 +613,9 @@ def accused_body(text: str | None, catalog: Catalog) -> Body | None:
 def bodies_in_text(text: str | None, catalog: Catalog) -> list[Body]:
     """The bodies of a text with the accused one first, the others in order."""
     bodies = find_bodies(text, catalog)
-    if not bodies:
-        return []
-    accused = accused_of(bodies, text or "", vocabulary(catalog))
+    accused = accused_of(bodies, text or "", vocabulary(catalog)) if bodies else None
+    if accused is None:
+        return bodies
     rest = [b for b in bodies if (b.start, b.end) != (accused.start, accused.end)]
     return [accused, *rest]
 
@@ -631,12 +636,18 @@ def accused_of(bodies: list[Body], text: str, v: Vocabulary) -> Body | None:
             for b in public:
                 before = _clause_before(text, b.start)
                 cue = next((c for c in v.complaint_cues if c in before[-6:]), None)
-                if cue:
+                if cue and not _oversees(b, v):
                     return replace(b, why=f"被“{cue}”的对象")
+    public = [b for b in public if not _oversees(b, v)]
     for b in public:
         if b.kind != INSTITUTION:
             return replace(b, why="文中第一个政府机构")
-    return replace((public or candidates)[0], why="文中第一个机构")
+    rest = public or [b for b in candidates if not _oversees(b, v)]
+    return replace(rest[0], why="文中第一个机构") if rest else None
+
+
+def _oversees(b: Body, v: Vocabulary) -> bool:
+    return (b.department or b.function_code) in v.overseers
 
 
 def _is_self(text: str, b: Body, v: Vocabulary) -> bool:

@@ -116,6 +116,15 @@ def test_the_complainants_own_company_is_not_the_accused():
     assert accused.kind == "government" and accused.place == "奉新县"
 
 
+
+def test_the_discipline_commission_asked_to_act_is_not_the_accused():
+    # Where the complaint is taken, not whom it is about.
+    assert accused_body("镇政府挪用补贴款的事上了中纪委通报，县里还是没退钱。", CAT).kind == "township"
+    assert accused_body("镇政府克扣我们的补贴，我们要求县纪委查处。", CAT).kind == "township"
+    assert accused_body("村支书把扶贫款截留了，我们要求纪委查处。", CAT) is None
+    # ... unless it is the one that does not act.
+    assert accused_body("举报材料交上去半年了，县纪委一直不理。", CAT).function_code == "discipline"
+
 # ---------------------------------------------------------------- properties over the catalog
 
 V = vocabulary(CAT)
