@@ -13,6 +13,9 @@ from urllib.parse import quote
 
 import aiohttp
 
+from vocabulary import limits
+from vocabulary.ticket import FiledTicket, FollowUp, FollowUpAnswer, Handoff, NewTicket, TicketStatus, Understanding
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -84,34 +87,35 @@ async def _post(path: str, body: Dict[str, Any], with_token: bool = True,
     return status, data
 
 
-async def create_ticket(payload: Dict[str, Any]) -> Dict[str, Any]:
+async def create_ticket(payload: NewTicket) -> FiledTicket:
     """POST /api/tickets; the same idempotency key returns the same ticket."""
-    _, data = await _post("/api/tickets", payload)
-    return data
+    _, data = await _post("/api/tickets", dict(payload))
+    return FiledTicket(**data)
 
 
-async def understand(text: str, respondent: Optional[str] = None, place: Optional[str] = None) -> Dict[str, Any]:
+async def understand(text: str, respondent: Optional[str] = None, place: Optional[str] = None) -> Understanding:
     """POST /api/understand: the category (with confidence) of the complaint's
     whole text, from the same model the operators use."""
-    body = {"text": text[:5000], "respondent": respondent, "place": place}
+    body = {"text": text[:limits.TEXT], "respondent": respondent, "place": place}
     _, data = await _post("/api/understand", body, timeout_seconds=UNDERSTAND_TIMEOUT_SECONDS)
-    return data
+    return Understanding(**data)
 
 
-async def ticket_status(number: str, query_code: str, conversation: Optional[str] = None) -> Dict[str, Any]:
+async def ticket_status(number: str, query_code: str, conversation: Optional[str] = None) -> TicketStatus:
     """POST /api/status, a citizen's own lookup, on behalf of their conversation."""
     _, data = await _post("/api/status", {"number": number, "query_code": query_code}, conversation=conversation)
-    return data
+    return TicketStatus(**data)
 
 
 async def followup(number: str, query_code: str, satisfaction: str, comment: Optional[str],
-                   conversation: Optional[str] = None) -> Dict[str, Any]:
-    body = {"query_code": query_code, "satisfaction": satisfaction, "comment": comment}
-    _, data = await _post(f"/api/tickets/{quote(number, safe='')}/followup", body, conversation=conversation)
-    return data
+                   conversation: Optional[str] = None) -> FollowUpAnswer:
+    """A 回访 rating; `satisfaction` is a code of vocabulary.codes.SATISFACTION."""
+    body = FollowUp(query_code=query_code, satisfaction=satisfaction, comment=comment)
+    _, data = await _post(f"/api/tickets/{quote(number, safe='')}/followup", dict(body), conversation=conversation)
+    return FollowUpAnswer(**data)
 
 
 async def handoff(conversation_id: str, channel: str, sender_id: str, reason: str) -> Dict[str, Any]:
-    body = {"channel": channel, "sender_id": sender_id, "reason": reason[:500]}
-    _, data = await _post(f"/api/conversations/{quote(conversation_id, safe='')}/handoff", body)
+    body = Handoff(channel=channel, sender_id=sender_id, reason=reason[:limits.HANDOFF_REASON])
+    _, data = await _post(f"/api/conversations/{quote(conversation_id, safe='')}/handoff", dict(body))
     return data

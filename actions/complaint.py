@@ -17,6 +17,10 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from vocabulary import limits
+from vocabulary.categories import asks_amount
+from vocabulary.ticket import NewTicket
+
 from . import backoffice
 from .conversation import (
     Turn, field_sources, input_channel, last_spoken_turn, latest_turn, loop_activated_now, loop_resumed_now,
@@ -36,11 +40,6 @@ logger = logging.getLogger(__name__)
 
 FORM = "complaint_form"
 RETRY_FORM = "retry_form"
-
-# Where a sum of money is part of the complaint (DOMAIN.md): ask for it.
-AMOUNT_CATEGORIES = {
-    "arrears", "wage_arrears", "procurement", "ppp", "debt", "court_judgment", "investment_promise", "property_rights",
-}
 
 # Slots the citizen fills, in the order they are asked.
 FIELD_SLOTS = [
@@ -109,7 +108,7 @@ def required_slots(values: Dict[str, Any]) -> List[str]:
         slots.append("confirm_anonymous")
     if category != "other":
         slots += ["respondent", "promise", "promise_date"]
-    if category in AMOUNT_CATEGORIES:
+    if asks_amount(category):
         slots.append("amount")
     slots.append("place")
     if category != "other":
@@ -649,7 +648,7 @@ class ActionAskConfirmed(Action):
         slots = _slots(tracker)
         urgent, reason = complaint_urgency(tracker, slots)
         slots.update(urgent=urgent, urgency_reason=reason)
-        summary = "\n".join(summary_lines(slots, amount_needed=(slots.get("category") in AMOUNT_CATEGORIES)))
+        summary = "\n".join(summary_lines(slots, amount_needed=asks_amount(slots.get("category"))))
         dispatcher.utter_message(response="utter_read_back", summary=summary)
         return [SlotSet("urgent", urgent), SlotSet("urgency_reason", reason)]
 
@@ -663,7 +662,7 @@ def complaint_urgency(tracker: Tracker, slots: Dict[str, Any]):
     return assess_urgency(texts, slots.get("category"), _beijing_today())
 
 
-def ticket_payload(tracker: Tracker) -> Dict[str, Any]:
+def ticket_payload(tracker: Tracker) -> NewTicket:
     """The body of POST /api/tickets for the complaint in the slots."""
     s = _slots(tracker)
     anonymous = bool(s.get("anonymous"))
@@ -678,7 +677,7 @@ def ticket_payload(tracker: Tracker) -> Dict[str, Any]:
                   if e.get("event") == "user" and e.get("text") and not is_payload(e["text"])]
         if before:
             sources["description"] = {"message_id": before[-1].get("message_id"),
-                                      "text": (mask_ids(before[-1]["text"]) or "")[:5000]}
+                                      "text": (mask_ids(before[-1]["text"]) or "")[:limits.TEXT]}
     if anonymous:
         for name in ("contact_phone", "contact_name", "consent_disclose"):
             sources.pop(name, None)
@@ -694,21 +693,21 @@ def ticket_payload(tracker: Tracker) -> Dict[str, Any]:
         "channel": input_channel(tracker),
         "sender_id": tracker.sender_id,
         "conversation_id": tracker.sender_id,
-        "description": mask_ids(description)[:5000],
+        "description": mask_ids(description)[:limits.TEXT],
         # no category: the back office could not be asked; an operator decides
         "category": s.get("category"),
         "category_confidence": float(confidence) if isinstance(confidence, (int, float)) else None,
-        "respondent": short("respondent", 200),
-        "promise": short("promise", 2000),
-        "promise_date": short("promise_date", 100),
+        "respondent": short("respondent", limits.SHORT),
+        "promise": short("promise", limits.LONG),
+        "promise_date": short("promise_date", limits.PROMISE_DATE),
         "amount_yuan": round(float(amount), 2) if isinstance(amount, (int, float)) else None,
-        "reference": short("reference", 200),
-        "place": short("place", 200),
-        "evidence": short("evidence", 2000),
+        "reference": short("reference", limits.SHORT),
+        "place": short("place", limits.SHORT),
+        "evidence": short("evidence", limits.LONG),
         "urgent": bool(urgent),
         "urgency_reason": reason,
         "anonymous": anonymous,
-        "contact_name": None if anonymous else short("contact_name", 100),
+        "contact_name": None if anonymous else short("contact_name", limits.CONTACT_NAME),
         "contact_phone": None if anonymous else (s.get("phone") or None),
         "consent_disclose": bool(s.get("consent_disclose")) and not anonymous,
         "field_sources": sources,

@@ -11,9 +11,12 @@ from typing import Any, Dict, Iterable, List, Optional
 
 from rasa_sdk import Tracker
 
-from .parsing import id_number_spans, is_payload, mask_ids
+from vocabulary import limits
+from vocabulary.codes import CHANNELS
+from vocabulary.masking import id_number_spans, mask_ids
 
-CHANNELS = ("web", "telegram", "wechat", "rest", "phone", "open311")
+from .parsing import is_payload
+
 ACTION_LISTEN = "action_listen"
 
 
@@ -170,7 +173,7 @@ def field_sources(events: Iterable[Dict[str, Any]], slot_to_field: Dict[str, str
             else:
                 sources[api_field] = {
                     "message_id": (current.get("message_id") or None),
-                    "text": (mask_ids(current.get("text") or "") or "")[:5000],
+                    "text": (mask_ids(current.get("text") or "") or "")[:limits.TEXT],
                 }
     return sources
 

@@ -9,12 +9,15 @@ import re
 from datetime import date
 from typing import List, Optional, Tuple
 
+from vocabulary.masking import (  # noqa: F401  (ID helpers are re-exported for the actions)
+    ID18, LANDLINE, MOBILE, find_id_numbers, id_number_spans, mask_id_number, mask_ids,
+)
+
 # ---------------------------------------------------------------- text basics
 
 _FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)}
 _FULLWIDTH.update({"－": "-", "—": "-", "–": "-", "＋": "+", "（": "(", "）": ")", "，": ",", "．": ".", "　": " "})
 _HALFWIDTH_TABLE = str.maketrans(_FULLWIDTH)
-_DIGITS_TABLE = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)})
 
 
 def halfwidth(text: str) -> str:
@@ -27,53 +30,9 @@ def is_payload(text: Optional[str]) -> bool:
     return bool(text) and text.lstrip().startswith("/")
 
 
-# ---------------------------------------------------------------- ID numbers
+# ---------------------------------------------------------------- ID and phone numbers
 
-# 18-digit resident ID (with a plausible birth date) and the old 15-digit form.
-# Separators inside the number are tolerated because people copy it in groups.
-_ID18 = re.compile(
-    r"(?<![0-9A-Za-z])([1-9]\d{5})[ \-]?((?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))[ \-]?(\d{3}[\dXx])(?![0-9A-Za-z])"
-)
-_ID15 = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{5})(\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(\d{3})(?![0-9A-Za-z])")
-
-
-def mask_id_number(number: str) -> str:
-    """370602199001011234 → 370602********1234 (first 6, last 4 kept)."""
-    digits = re.sub(r"[ \-]", "", halfwidth(number))
-    if len(digits) <= 10:
-        return "*" * len(digits)
-    return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
-
-
-def find_id_numbers(text: str) -> List[str]:
-    """ID numbers in the text, masked (the unmasked form is never returned)."""
-    t = halfwidth(text)
-    found = [mask_id_number(m.group(0)) for m in _ID18.finditer(t)]
-    found += [mask_id_number(m.group(0)) for m in _ID15.finditer(t)]
-    return found
-
-
-def id_number_spans(text: Optional[str]) -> List[Tuple[int, int]]:
-    """Where ID numbers are in the text (offsets into the text as typed)."""
-    t = (text or "").translate(_DIGITS_TABLE)
-    return [m.span() for pattern in (_ID18, _ID15) for m in pattern.finditer(t)]
-
-
-def mask_ids(text: Optional[str]) -> Optional[str]:
-    """The text with every ID number masked; use on anything that is stored."""
-    if text is None:
-        return None
-    # Only digits are made half-width, so the rest of the text stays as typed.
-    t = text.translate(_DIGITS_TABLE)
-    t = _ID18.sub(lambda m: mask_id_number(m.group(0)), t)
-    return _ID15.sub(lambda m: mask_id_number(m.group(0)), t)
-
-
-# ---------------------------------------------------------------- phone numbers
-
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[ \-]?)?(1[3-9](?:[ \-]?\d){9})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(\(?0\d{2,3}\)?)[ \-]?(\d{3,4}[ \-]?\d{3,4})(?!\d)")
-
+# The patterns, and ID masking, are the ones the back office uses (vocabulary.masking).
 
 def _landline(area_raw: str, rest_raw: str) -> Optional[str]:
     # 010 and 02x are 3-digit area codes with 8-digit numbers; the rest are
@@ -95,12 +54,12 @@ def find_phone(text: Optional[str]) -> Optional[str]:
         return None
     t = halfwidth(text)
     # An ID number contains runs that look like phone numbers.
-    t = _ID18.sub(" ", t)
+    t = ID18.sub(" ", t)
     candidates: List[Tuple[int, str]] = []
-    for m in _MOBILE.finditer(t):
-        candidates.append((m.start(), re.sub(r"\D", "", m.group(1))))
-    for m in _LANDLINE.finditer(t):
-        landline = _landline(m.group(1), m.group(2))
+    for m in MOBILE.finditer(t):
+        candidates.append((m.start(), re.sub(r"\D", "", m.group("number"))))
+    for m in LANDLINE.finditer(t):
+        landline = _landline(m.group("area"), m.group("local"))
         if landline:
             candidates.append((m.start(), landline))
     if not candidates:
@@ -377,6 +336,6 @@ def find_query_code(text: Optional[str]) -> Optional[str]:
     if not text:
         return None
     t = _TICKET.sub(" ", halfwidth(text))
-    t = _ID18.sub(" ", t)
+    t = ID18.sub(" ", t)
     m = _QUERY_CODE.search(t)
     return m.group(1) if m else None

@@ -16,6 +16,9 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from vocabulary import limits
+from vocabulary.codes import SATISFACTION
+
 from . import backoffice
 from .conversation import Turn, latest_turn, loop_activated_now, loop_resumed_now, user_events
 from .parsing import find_query_code, find_ticket_number, halfwidth, is_payload
@@ -23,12 +26,8 @@ from .parsing import find_query_code, find_ticket_number, halfwidth, is_payload
 logger = logging.getLogger(__name__)
 
 
-SATISFACTION = {
-    "rate_very_satisfied": "非常满意",
-    "rate_satisfied": "满意",
-    "rate_neutral": "一般",
-    "rate_unsatisfied": "不满意",
-}
+# A rating intent is rate_<satisfaction code>.
+RATINGS = {f"rate_{code}": code for code in SATISFACTION}
 
 # Messages these forms leave to the rules (stop, a person, a new complaint).
 _LEAVE = {"stop", "goodbye", "ask_human"}
@@ -162,11 +161,12 @@ def _rating_turn(tracker: Tracker) -> Tuple[Optional[str], Optional[str]]:
     """The satisfaction level and the citizen's own words with it, if any."""
     for event in reversed(user_events(tracker)):
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if intent in SATISFACTION:
+        if intent in RATINGS:
+            code = RATINGS[intent]
             text = (event.get("text") or "").strip()
-            bare = text.strip("。！!.～~ ") in (SATISFACTION[intent], "很满意", "挺满意", "还行", "一般般")
-            comment = None if (is_payload(text) or bare or len(text) < 4) else text[:2000]
-            return SATISFACTION[intent], comment
+            bare = text.strip("。！!.～~ ") in (SATISFACTION.label(code), "很满意", "挺满意", "还行", "一般般")
+            comment = None if (is_payload(text) or bare or len(text) < 4) else text[:limits.LONG]
+            return code, comment
     return None, None
 
 
@@ -180,7 +180,7 @@ class ActionSubmitFollowup(Action):
         number, code = tracker.get_slot("ticket_number"), tracker.get_slot("query_code")
         satisfaction = tracker.get_slot("satisfaction")
         level, comment = _rating_turn(tracker)
-        satisfaction = satisfaction or level
+        satisfaction = SATISFACTION.code_of(satisfaction) or level
         if not (number and code and satisfaction):
             dispatcher.utter_message(response="utter_ask_rating")
             return [SlotSet("satisfaction", None)]

@@ -8,30 +8,12 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, List, Optional
 
+from vocabulary.categories import CATEGORIES
+
 from .parsing import format_yuan, mask_phone
 
 # Short names for the citizen; the back office answers with the official ones.
-CATEGORY_NAMES = {
-    "arrears": "拖欠企业账款",
-    "wage_arrears": "拖欠农民工工资",
-    "investment_promise": "招商引资承诺不兑现",
-    "legacy_default": "新官不理旧账、政府合同违约",
-    "procurement": "政府采购违约",
-    "ppp": "PPP项目违约",
-    "bidding": "招标投标不公",
-    "debt": "政府债务违规",
-    "court_judgment": "政府机构不执行法院判决",
-    "township_service": "街道乡镇承诺未落实",
-    "approval": "行政审批超时或违规",
-    "disclosure": "政务公开不到位",
-    "official_misconduct": "公职人员失职渎职",
-    "safety": "安全生产监管失职",
-    "statistics": "统计造假",
-    "environment": "环保承诺未落实",
-    "property_rights": "征收补偿或产权保护不兑现",
-    "credit_objection": "信用记录异议与修复",
-    "other": "一般诉求（转12345热线办理）",
-}
+CATEGORY_NAMES = {c.code: c.short_name for c in CATEGORIES}
 
 FIELD_LABELS = {
     "description": "事情经过",

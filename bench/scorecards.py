@@ -57,9 +57,9 @@ SELECT t.id, t.created_at, t.category_code, t.state, t.lead_code,
        t.created_at + interval '7 days',
        CASE WHEN t.state IN ('closed', 'replied') THEN t.created_at + (t.id % 9) * interval '1 day' END,
        CASE WHEN t.state NOT IN ('closed', 'replied') THEN t.created_at + interval '7 days' END,
-       CASE WHEN t.id % 5 < 3 THEN (ARRAY['属实','部分属实','不属实','不属实'])[1 + t.id % 4] END,
+       CASE WHEN t.id % 5 < 3 THEN (ARRAY['substantiated','partly_substantiated','unsubstantiated','unsubstantiated'])[1 + t.id % 4] END,
        CASE WHEN t.id % 5 < 3 THEN t.created_at + interval '3 days' END,
-       CASE WHEN t.state = 'closed' AND t.id % 2 = 0 THEN (ARRAY['非常满意','满意','满意','一般','不满意'])[1 + t.id % 5] END,
+       CASE WHEN t.state = 'closed' AND t.id % 2 = 0 THEN (ARRAY['very_satisfied','satisfied','satisfied','neutral','unsatisfied'])[1 + t.id % 5] END,
        CASE WHEN t.id % 20 = 0 THEN 1 ELSE 0 END
 FROM ticket t
 """
@@ -67,12 +67,12 @@ RECORDS = """
 INSERT INTO integrity_record (ticket_id, ticket_number, category_code, recorded_at, body_code, body_name, severity,
                               status, counts_until, repaired_at, updated_at)
 SELECT f.ticket_id, t.number, f.category_code, f.verified_at, f.respondent_code, f.respondent_code,
-       (ARRAY['轻微','一般','严重'])[1 + f.ticket_id % 3],
+       (ARRAY['minor','general','serious'])[1 + f.ticket_id % 3],
        CASE WHEN f.ticket_id % 7 = 0 THEN 'repaired' ELSE 'active' END,
        f.verified_at + interval '12 months',
        CASE WHEN f.ticket_id % 7 = 0 THEN f.verified_at + interval '30 days' END, :now
 FROM ticket_fact f JOIN ticket t ON t.id = f.ticket_id
-WHERE f.verify_result = '属实' AND f.ticket_id % 10 = 0
+WHERE f.verify_result = 'substantiated' AND f.ticket_id % 10 = 0
 """
 BASELINE = "SELECT lead_code, count(*) FROM ticket_fact WHERE created_at >= :start AND created_at < :end GROUP BY lead_code"
 

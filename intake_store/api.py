@@ -13,6 +13,8 @@ from typing import Callable
 from aiohttp import web
 from pydantic import BaseModel
 
+from vocabulary import limits
+
 from . import responses as R
 from . import schemas as S
 from . import texts
@@ -74,17 +76,17 @@ async def citizen_lookup(request: web.Request, number: str, work: Callable, *, w
     """Run `work` (which checks the query code) unless this ticket or caller has
     guessed wrong too often; a wrong code counts against both (see throttle)."""
     viewer = request.get(VIEWER)
-    chat = request.headers.get(CHAT_CALLER, "")[:200]
+    chat = request.headers.get(CHAT_CALLER, "")[:limits.SHORT]
     caller = f"chat:{chat}" if chat and viewer is not None and viewer.role == "service" else f"address:{address_of(request)}"
     ticket_key = "".join(ch for ch in number if ch.isdigit())[:40]
-    limits = request.app[THROTTLES]
-    wait = limits.lookup_wait(ticket_key, caller)
+    throttles = request.app[THROTTLES]
+    wait = throttles.lookup_wait(ticket_key, caller)
     if wait:
         raise ApiError(429, lookup_refused(wait), "too_many_lookups")
     try:
         return await in_session(request, work, write=write)
     except NotFound:
-        limits.lookup_failed(ticket_key, caller)
+        throttles.lookup_failed(ticket_key, caller)
         raise
 
 
@@ -172,7 +174,7 @@ async def handoff(request: web.Request) -> web.Response:
     require(request, "service", "operator")
     data = await read_json(request, S.HandoffIn)
     bo = bo_of(request)
-    conv_id = request.match_info["conversation_id"][:200]
+    conv_id = request.match_info["conversation_id"][:limits.SHORT]
 
     def work(s):
         commands.handoff(s, conv_id, data.channel, data.sender_id, data.reason, bo.now())

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from vocabulary import categories as vocabulary_categories
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LEVELS = ("市", "区县", "街道")
 # In the routing table: "the 区县人民政府 where it happened" (a catalog 区县 when
@@ -128,9 +130,10 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
         )
     categories = {}
     for c in cats_doc["categories"]:
+        known = vocabulary_categories.BY_CODE.get(c["code"])
         categories[c["code"]] = Category(
             code=c["code"],
-            name=c["name"],
+            name=known.name if known else c["code"],
             lead=c["lead"],
             co=tuple(c.get("co") or ()),
             supervisor=c["supervisor"],
@@ -173,7 +176,11 @@ def check_catalog(catalog: Catalog) -> None:
         for ref in (d.parent, d.supervisor):
             if ref and ref not in known:
                 problems.append(f"department {d.code}: unknown department {ref!r}")
+    for code in set(vocabulary_categories.BY_CODE) - set(catalog.categories):
+        problems.append(f"category {code}: no routing for it")
     for c in catalog.categories.values():
+        if c.code not in vocabulary_categories.BY_CODE:
+            problems.append(f"category {c.code}: not a category of vocabulary/categories.json")
         for ref in (c.lead, *c.co, c.supervisor):
             if ref != LOCAL_GOVERNMENT and ref not in known:
                 problems.append(f"category {c.code}: unknown department {ref!r}")

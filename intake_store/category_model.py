@@ -37,6 +37,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion
 
+from vocabulary.categories import OTHER
+
 from . import realcases
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +46,6 @@ CHAT_DIR = ROOT / "nlu_data" / "train"
 # Examples for this model only: look-alike pairs that differ in who owes.
 CATEGORY_DIR = ROOT / "nlu_data" / "category"
 MODEL_PATH = ROOT / "models" / "category.joblib"
-OTHER = "other"
 # Real texts count more than chat-style ones: they are what citizens write.
 REAL_WEIGHT = 2.0
 MIN_REAL_FOR_CALIBRATION = 50

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from vocabulary.codes import SATISFACTION, UNSATISFIED, VERIFICATION
+from vocabulary.dates import chinese_date
+
 # 状态 (state codes are English; the names people see are Chinese)
 STATE_NAMES = {
     "submitted": "已受理",
@@ -27,10 +30,6 @@ STATE_NAMES = {
 }
 TERMINAL = frozenset({"closed", "rejected", "merged"})
 OPEN_STATES = tuple(s for s in STATE_NAMES if s not in TERMINAL)
-
-VERIFY_RESULTS = ("属实", "部分属实", "不属实")
-SATISFACTION = ("非常满意", "满意", "一般", "不满意")
-UNSATISFIED = "不满意"
 
 # Who may do what, from which states. The API checks roles against this table too.
 RULES: dict[str, tuple[frozenset[str], frozenset[str | None]]] = {
@@ -181,14 +180,14 @@ def check(life: Life, event: Event, *, max_extensions: int = 1, return_deadline:
     if event.action == "return" and return_deadline and event.at > return_deadline:
         raise TransitionError("退单时限（派单后1个工作日内、签收前）已过，不能退单；如确非本单位职责，请联系派单员改派。", "return_window_closed")
     if event.action == "verify":
-        if p.get("result") not in VERIFY_RESULTS:
-            raise TransitionError("核查结果须为“属实”“部分属实”或“不属实”之一。", "invalid_result")
+        if p.get("result") not in VERIFICATION:
+            raise TransitionError(f"核查结果须为{VERIFICATION.choices()}之一。", "invalid_result")
         if not str(p.get("findings") or "").strip():
             raise TransitionError("请填写核查情况。", "findings_required")
     if event.action == "reply" and not str(p.get("text") or "").strip():
         raise TransitionError("答复内容不能为空。", "text_required")
     if event.action == "follow_up" and p.get("satisfaction") not in SATISFACTION:
-        raise TransitionError("满意度须为“非常满意”“满意”“一般”“不满意”之一。", "invalid_satisfaction")
+        raise TransitionError(f"满意度须为{SATISFACTION.choices()}之一。", "invalid_satisfaction")
     if event.action == "extension_request":
         if life.pending_extension:
             raise TransitionError("已有一项延期申请待审批。", "extension_pending")
@@ -198,7 +197,7 @@ def check(life: Life, event: Event, *, max_extensions: int = 1, return_deadline:
         if not isinstance(new_due, date) or new_due <= event.at.date():
             raise TransitionError("请填写晚于今天的新办理期限。", "invalid_new_due")
         if latest_new_due and new_due > latest_new_due:
-            raise TransitionError(f"这类投诉的办理期限最长到{latest_new_due.year}年{latest_new_due.month}月{latest_new_due.day}日，"
+            raise TransitionError(f"这类投诉的办理期限最长到{chinese_date(latest_new_due)}，"
                                   "延期不能超过这一天。", "invalid_extension_beyond_limit")
     if event.action in ("extension_approve", "extension_refuse") and not life.pending_extension:
         raise TransitionError("没有待审批的延期申请。", "no_pending_extension")

@@ -7,6 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
+from vocabulary.codes import CHAT_CHANNELS
+from vocabulary.conversation import ConversationId
+
 from . import texts
 from .lifecycle import Event, Life
 from .models import Complainant, Ticket
@@ -49,14 +52,14 @@ def tell_citizen(session: Session, ticket: Ticket, *, key: str, kind: str, body:
     queued before, or when there is no chat to answer on (phone or Open311:
     operators call back from the console)."""
     person = session.execute(select(Complainant).where(Complainant.ticket_id == ticket.id)).scalars().first()
-    if person is None or not person.sender_id or person.channel not in ("web", "telegram", "wechat"):
+    if person is None or not person.sender_id or person.channel not in CHAT_CHANNELS:
         return False
     return notify(
         session,
         key=key,
         kind=kind,
         recipient_kind="citizen",
-        recipient=person.sender_id,
+        recipient=str(ConversationId(person.channel, person.sender_id)),
         channel=person.channel,
         body=body,
         now=now,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any, Callable
 
-from .privacy import introduced_names, mask_identity, mask_personal
+from vocabulary.masking import introduced_names, mask_identity, mask_personal
 
 FULL_VIEW = ("service", "operator", "system", "admin")
 FREE_TEXT = ("description", "promise", "promise_date", "evidence", "urgency_reason", "place", "reference", "reply",

@@ -203,9 +203,11 @@ class TicketOut(Out):
     co: list[str]
     co_names: list[str]
     routing_notes: list[str]
-    verify_result: str | None
+    verify_result: str | None = Field(description="核查结果：substantiated（属实）、partly_substantiated（部分属实）、unsubstantiated（不属实）")
+    verify_result_name: str | None
     reply: str | None
-    satisfaction: str | None
+    satisfaction: str | None = Field(description="回访满意度：very_satisfied（非常满意）、satisfied（满意）、neutral（一般）、unsatisfied（不满意）")
+    satisfaction_name: str | None
     reopen_count: int
     merged_into: str | None
     pending_extension: ExtensionOut | None

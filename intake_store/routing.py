@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vocabulary.categories import OTHER as ORDINARY  # bodies.OTHER is a kind of body
+
 from .bodies import (
     GOVERNMENT,
     OTHER,
@@ -30,7 +32,6 @@ from .bodies import (
 )
 from .catalog import LOCAL_GOVERNMENT, Catalog, Department, default_catalog
 
-FALLBACK_CATEGORY = "other"
 LOCAL = LOCAL_GOVERNMENT
 UNKNOWN_LOCAL_NAME = "属地区县人民政府"
 
@@ -60,7 +61,7 @@ def route(
     """Route a complaint. `respondent` is the accused body as the citizen wrote
     it; without one, the accused is looked for in the complaint's `text`."""
     catalog = catalog or default_catalog()
-    cat = catalog.categories.get(category or "") or catalog.categories[FALLBACK_CATEGORY]
+    cat = catalog.categories.get(category or "") or catalog.categories[ORDINARY]
     notes: list[str] = []
 
     accused = resolve(respondent, catalog) if respondent and respondent.strip() else None
@@ -117,7 +118,7 @@ def route(
     name = lambda code: local_name if code == LOCAL else catalog.name_of(code)  # noqa: E731
     dispatch_lead = lead
     if lead == LOCAL:
-        dispatch_lead = catalog.categories[FALLBACK_CATEGORY].lead
+        dispatch_lead = catalog.categories[ORDINARY].lead
         notes.append(f"{local_name}不在单位目录中：由{catalog.departments[dispatch_lead].short}转交")
     dispatch_co = tuple(c for c in co if c != LOCAL and c != dispatch_lead)
     if LOCAL in co:

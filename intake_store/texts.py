@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
-
-def date_text(d: date | None) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if d else ""
+from vocabulary.codes import SATISFACTION
+from vocabulary.dates import chinese_date
 
 
 # ---------------------------------------------------------------- errors
@@ -96,11 +95,11 @@ FOLLOWUP_DONE = {
 
 def replied(number: str, reply: str) -> str:
     return (f"您的工单 {number} 已有答复：\n{reply}\n\n"
-            "请对办理结果评价：非常满意、满意、一般、不满意（直接回复其中一项即可）。")
+            f"请对办理结果评价：{'、'.join(SATISFACTION.labels.values())}（直接回复其中一项即可）。")
 
 
 def extended(number: str, new_due: date, reason: str) -> str:
-    return f"您的工单 {number} 办理期限已延长至 {date_text(new_due)}，原因：{reason}。"
+    return f"您的工单 {number} 办理期限已延长至 {chinese_date(new_due)}，原因：{reason}。"
 
 
 def rejected(number: str, reason: str | None) -> str:

@@ -37,6 +37,8 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import yaml
 
+from vocabulary.dates import chinese_date
+
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 DEFAULT_OVERRIDES_PATH = Path(__file__).resolve().parent / "data" / "holidays.yml"
@@ -213,4 +215,4 @@ def format_due(dt: datetime) -> str:
         day, clock = dt.date(), "24:00"
     else:
         day, clock = dt.date(), f"{dt.hour:02d}:{dt.minute:02d}"
-    return f"{day.year}年{day.month}月{day.day}日（{_WEEKDAYS[day.weekday()]}）{clock}前"
+    return f"{chinese_date(day)}（{_WEEKDAYS[day.weekday()]}）{clock}前"

@@ -115,6 +115,26 @@ async def test_department_works_a_ticket_and_the_citizen_rates_it(api):
     assert all(e["at"] and e["actor"] and e["role"] for e in events["events"])
 
 
+async def test_ratings_and_results_are_codes_and_the_citizen_reads_the_label(api):
+    t = await file_complaint(api)
+    n = t["number"]
+    for path, body in [("accept", {}), ("verify", {"result": "partly_substantiated", "findings": "部分补贴未拨付"}),
+                       ("reply", {"text": "余下补贴本月发放。"})]:
+        r = await api.post(f"/api/tickets/{n}/{path}", json=body, headers=auth(api, "laishan"))
+        assert r.status == 200, await r.text()
+    r = await api.post(f"/api/tickets/{n}/followup", json={"query_code": t["query_code"], "satisfaction": "还行"},
+                       headers=auth(api, "service"))
+    assert r.status == 422 and "满意度须为“非常满意”“满意”“一般”“不满意”之一" in await r.text()
+    r = await api.post(f"/api/tickets/{n}/followup", json={"query_code": t["query_code"], "satisfaction": "neutral"},
+                       headers=auth(api, "service"))
+    assert (await r.json())["state"] == "closed"
+    status = await (await api.post("/api/status", json={"number": n, "query_code": t["query_code"]})).json()
+    assert "已回访，您的评价：一般" in [e["text"] for e in status["timeline"]]
+    view = await (await api.get(f"/api/tickets/{n}", headers=auth(api, "operator"))).json()
+    assert (view["verify_result"], view["verify_result_name"]) == ("partly_substantiated", "部分属实")
+    assert (view["satisfaction"], view["satisfaction_name"]) == ("neutral", "一般")
+
+
 async def test_extension_asked_by_department_and_approved_by_operator(api):
     n = (await file_complaint(api))["number"]
     await api.post(f"/api/tickets/{n}/accept", json={}, headers=auth(api, "laishan"))

@@ -129,7 +129,7 @@ def test_verify_follow_up_and_done_clocks():
     events = [
         submit(t), dispatch(t),
         Event("accept", t + timedelta(hours=1), role="department"),
-        Event("verify", t + timedelta(days=1), role="department", payload={"result": "属实", "findings": "x"}),
+        Event("verify", t + timedelta(days=1), role="department", payload={"result": "substantiated", "findings": "x"}),
         Event("reply", t + timedelta(days=2), role="department", payload={"text": "y"}),
     ]
     c = clocks_for(events)
@@ -168,9 +168,9 @@ def test_reopen_gives_a_new_clock_from_the_unsatisfied_follow_up():
     t = bj(2026, 11, 16)
     events = [
         submit(t), dispatch(t), Event("accept", t, role="department"),
-        Event("verify", t, role="department", payload={"result": "不属实", "findings": "x"}),
+        Event("verify", t, role="department", payload={"result": "unsubstantiated", "findings": "x"}),
         Event("reply", t, role="department", payload={"text": "y"}),
-        Event("follow_up", bj(2026, 11, 18), role="service", payload={"satisfaction": "不满意"}),
+        Event("follow_up", bj(2026, 11, 18), role="service", payload={"satisfaction": "unsatisfied"}),
     ]
     c = clocks_for(events)
     assert c["accept"].started_at == bj(2026, 11, 18) and c["accept"].done_at is None

@@ -32,37 +32,37 @@ HAPPY = [
     ev("submit", 0, category="arrears"),
     ev("dispatch", 1, lead="industry", co=["finance"]),
     ev("accept", 2),
-    ev("verify", 3, result="属实", findings="确有拖欠"),
+    ev("verify", 3, result="substantiated", findings="确有拖欠"),
     ev("reply", 4, text="已督促支付"),
 ]
 
 
 def test_happy_path_to_closed():
-    life = run(*HAPPY, ev("follow_up", 5, satisfaction="满意"))
+    life = run(*HAPPY, ev("follow_up", 5, satisfaction="satisfied"))
     assert life.state == "closed"
     assert life.state_name == "已办结"
-    assert life.verify_result == "属实"
+    assert life.verify_result == "substantiated"
     assert life.lead == "industry" and life.co == ("finance",)
 
 
 def test_replay_of_stored_events_gives_the_same_life():
-    events = [*HAPPY, ev("follow_up", 5, satisfaction="一般")]
+    events = [*HAPPY, ev("follow_up", 5, satisfaction="neutral")]
     assert replay(events) == run(*events)
 
 
 def test_first_unsatisfied_reopens_second_goes_to_supervisor():
-    life = run(*HAPPY, ev("follow_up", 5, satisfaction="不满意"))
+    life = run(*HAPPY, ev("follow_up", 5, satisfaction="unsatisfied"))
     assert life.state == "reopened" and life.reopen_count == 1
     assert life.dispatched_at == T0 + timedelta(minutes=5)  # a new clock
     life = run(
-        *HAPPY, ev("follow_up", 5, satisfaction="不满意"),
-        ev("accept", 6), ev("verify", 7, result="部分属实", findings="部分已付"), ev("reply", 8, text="再次答复"),
-        ev("follow_up", 9, satisfaction="不满意"),
+        *HAPPY, ev("follow_up", 5, satisfaction="unsatisfied"),
+        ev("accept", 6), ev("verify", 7, result="partly_substantiated", findings="部分已付"), ev("reply", 8, text="再次答复"),
+        ev("follow_up", 9, satisfaction="unsatisfied"),
     )
     assert life.state == "supervising"
-    closed = run(*HAPPY, ev("follow_up", 5, satisfaction="不满意"), ev("accept", 6),
-                 ev("verify", 7, result="不属实", findings="x"), ev("reply", 8, text="y"),
-                 ev("follow_up", 9, satisfaction="不满意"), ev("close", 10, role="supervisor"))
+    closed = run(*HAPPY, ev("follow_up", 5, satisfaction="unsatisfied"), ev("accept", 6),
+                 ev("verify", 7, result="unsubstantiated", findings="x"), ev("reply", 8, text="y"),
+                 ev("follow_up", 9, satisfaction="unsatisfied"), ev("close", 10, role="supervisor"))
     assert closed.state == "closed"
 
 
@@ -73,12 +73,12 @@ def test_first_unsatisfied_reopens_second_goes_to_supervisor():
         (HAPPY[:2], ev("reply", 5, text="x"), "不能答复"),
         (HAPPY[:3], ev("return", 5, reason="不归我们管"), "不能退单"),
         (HAPPY[:3], ev("verify", 5, result="差不多", findings="x"), "属实"),
-        (HAPPY[:3], ev("verify", 5, result="属实", findings=" "), "核查情况"),
+        (HAPPY[:3], ev("verify", 5, result="substantiated", findings=" "), "核查情况"),
         (HAPPY[:2], ev("return", 5), "理由"),
         (HAPPY[:2], ev("accept", 5, role="operator"), "无权"),
         ([ev("submit")], ev("reject", 1), "理由"),
         (HAPPY, ev("follow_up", 5, satisfaction="还行吧"), "满意度"),
-        ([*HAPPY, ev("follow_up", 5, satisfaction="满意")], ev("accept", 6), "已办结"),
+        ([*HAPPY, ev("follow_up", 5, satisfaction="satisfied")], ev("accept", 6), "已办结"),
     ],
 )
 def test_illegal_transitions_are_refused_with_a_reason(prefix, bad, message):

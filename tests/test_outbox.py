@@ -24,7 +24,7 @@ def replied_ticket(bo, channel="telegram"):
         number = t.number
     with session_scope(bo.engine) as s:
         act(bo, s, number, "accept", LEAD)
-        act(bo, s, number, "verify", LEAD, payload={"result": "属实", "findings": "确有拖欠"})
+        act(bo, s, number, "verify", LEAD, payload={"result": "substantiated", "findings": "确有拖欠"})
         act(bo, s, number, "reply", LEAD, payload={"text": "已协调区财政12月底前付清。"})
     return number
 
@@ -38,7 +38,7 @@ async def test_a_reply_reaches_the_citizen_on_their_channel_once(backoffice):
     number = replied_ticket(backoffice)
     rows = pending(backoffice)
     assert len(rows) == 1
-    assert rows[0].channel == "telegram" and rows[0].recipient == "4242"
+    assert rows[0].channel == "telegram" and rows[0].recipient == "telegram:4242"
     assert "已协调区财政12月底前付清" in rows[0].body and "满意" in rows[0].body
     delivered = []
 

@@ -112,7 +112,7 @@ def test_a_broken_catalog_is_refused_at_load(tmp_path):
     for name in ("departments.yml", "clocks.yml"):
         (tmp_path / name).write_text((CAT_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "categories.yml").write_text(
-        "categories:\n  - {code: x, name: X, lead: nobody, co: [], supervisor: credit}\n", encoding="utf-8"
+        "categories:\n  - {code: x, lead: nobody, co: [], supervisor: credit}\n", encoding="utf-8"
     )
     with pytest.raises(ValueError, match="nobody"):
         load_catalog(tmp_path)

@@ -96,7 +96,7 @@ def test_derived_columns_always_equal_a_replay_of_the_events(backoffice, clock):
     number, _, _ = create(backoffice)
     steps = [
         ("accept", {}, None),
-        ("verify", {"result": "部分属实", "findings": "已付一半"}, None),
+        ("verify", {"result": "partly_substantiated", "findings": "已付一半"}, None),
         ("reply", {"text": "剩余款项12月底前付清"}, None),
     ]
     for action, payload, reason in steps:

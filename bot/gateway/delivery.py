@@ -15,18 +15,15 @@ from telegram.error import BadRequest, Forbidden
 
 from intake_store.models import Notification
 from intake_store.outbox import Deliver, PermanentDeliveryError, notify
+from vocabulary.codes import SATISFACTION
+from vocabulary.conversation import ConversationId
 
 from . import transcript as tr
 from .rasa_client import Button, Reply
 from .relay import Channel
 
-# The 回访 question comes with one button per rating (intents of docs/assistant-contract.md).
-FOLLOW_UP_BUTTONS = (
-    Button("非常满意", "/rate_very_satisfied"),
-    Button("满意", "/rate_satisfied"),
-    Button("一般", "/rate_neutral"),
-    Button("不满意", "/rate_unsatisfied"),
-)
+# The 回访 question comes with one button per rating (intents rate_<code>, docs/assistant-contract.md).
+FOLLOW_UP_BUTTONS = tuple(Button(SATISFACTION.label(code), f"/rate_{code}") for code in SATISFACTION)
 BUTTONS_BY_KIND = {"citizen_reply": FOLLOW_UP_BUTTONS}
 
 
@@ -42,11 +39,10 @@ def deliverer(channel: Channel, store: tr.Store, now: Callable[[], datetime]) ->
         # No transaction is open here (the sender leased the row): the transcript
         # is written in its own, and `key` keeps a second delivery of the same
         # row from storing the message twice.
-        sender = tr.split_recipient(channel.name, n.recipient)
-        await store.run(tr.touch_conversation, channel.name, sender, now())
-        conv_id = tr.conversation_id(channel.name, sender)
+        to = ConversationId.parse(n.recipient)
+        await store.run(tr.touch_conversation, to.channel, to.sender, now())
         try:
-            await channel.deliver(conv_id, [reply_for(n)], meta={"source": "outbox", "kind": n.kind},
+            await channel.deliver(str(to), [reply_for(n)], meta={"source": "outbox", "kind": n.kind},
                                   key=f"notification:{n.id}")
         except (Forbidden, BadRequest) as e:  # blocked the bot, or the chat is gone: retrying cannot help
             raise PermanentDeliveryError(f"{type(e).__name__}: {e}") from e

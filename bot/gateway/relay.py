@@ -21,6 +21,7 @@ from typing import Awaitable, Callable, Protocol
 from sqlmodel import Session
 
 from intake_store.models import Message
+from vocabulary.conversation import ConversationId
 
 from . import texts
 from . import transcript as tr
@@ -67,6 +68,9 @@ class Relay:
     def add_channel(self, channel: Channel) -> None:
         self.channels[channel.name] = channel
 
+    def channel_of(self, conv_id: str) -> Channel:
+        return self.channels[ConversationId.parse(conv_id).channel]
+
     def in_order(self, conv_id: str) -> asyncio.Lock:
         """Held while a message of the conversation is stored, so the transcript
         keeps the order things happened in the chat (a channel that stores a reply
@@ -78,7 +82,7 @@ class Relay:
     async def take(self, channel: str, sender_id: str, text: str, *, external_id: str | None = None,
                    meta: dict | None = None) -> tr.Taken | None:
         """Store a citizen's message; None if this delivery was stored before."""
-        conv_id = tr.conversation_id(channel, sender_id)
+        conv_id = str(ConversationId(channel, sender_id))
         meta = dict(meta or {})
         now = self.now()
         probe = Message(conversation_id=conv_id, direction="in", text=text, at=now, meta=meta)
@@ -107,7 +111,7 @@ class Relay:
         """Answer a stored message; returns once answered or once the citizen was told it is saved."""
         message = taken.message
         conv_id = message.conversation_id
-        channel = self.channels[conv_id.split(":", 1)[0]]
+        channel = self.channel_of(conv_id)
         if "forward" not in (message.meta or {}):
             note = prepare(tr.original_text(message), self.text_limit).note
             if note:
@@ -149,8 +153,8 @@ class Relay:
                     self._settle(message.id)
 
     async def _turn(self, conv_id: str, message: Message) -> None:
-        channel_name = conv_id.split(":", 1)[0]
-        channel = self.channels[channel_name]
+        channel = self.channel_of(conv_id)
+        channel_name = channel.name
         text = forward_text(message, self.text_limit)
         await channel.typing(conv_id, True)
         try:
@@ -176,7 +180,7 @@ class Relay:
         if not await self.store.run(tr.mark_notified, message_id):
             return  # answered meanwhile, or told before
         await self.store.run(tr.flag, conv_id, texts.HANDOFF_REASON)
-        await self.channels[conv_id.split(":", 1)[0]].deliver(
+        await self.channel_of(conv_id).deliver(
             conv_id, [Reply(texts.SAVED_NOTICE)], meta={"source": "gateway", "notice": "saved"})
 
     def _settle(self, message_id: int) -> None:
@@ -204,7 +208,8 @@ class Relay:
             return 0
         drained = 0
         for conv_id in waiting:
-            if conv_id.split(":", 1)[0] in self.channels and await self.drain(conv_id):
+            chat = ConversationId.of(conv_id)
+            if chat and chat.channel in self.channels and await self.drain(conv_id):
                 drained += 1
         return drained
 

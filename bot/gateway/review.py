@@ -10,9 +10,9 @@ from aiohttp import web
 from intake_store.models import Conversation
 from intake_store.openapi import ApiRoutes
 from intake_store.web import BACKOFFICE, ApiError, in_session, json_ok, require
+from vocabulary.masking import mask_personal
 
 from . import transcript as tr
-from intake_store.privacy import mask_personal
 
 routes = ApiRoutes()
 FULL_VIEW_ROLES = ("operator", "service")

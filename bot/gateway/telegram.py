@@ -26,6 +26,7 @@ from intake_store.models import Message
 from intake_store.openapi import ApiRoutes
 from intake_store.throttle import Window, chat_refused
 from intake_store.web import ApiError
+from vocabulary.conversation import ConversationId
 
 from . import texts
 from . import transcript as tr
@@ -88,7 +89,7 @@ class TelegramChannel:
         """Send each reply, then store it with Telegram's message id. What cannot be
         sent during a conversation goes to the outbox, which retries it."""
         db = self.store.within(session) if session is not None else self.store
-        chat_id = int(conv_id.split(":", 1)[1])
+        chat_id = int(ConversationId.parse(conv_id).sender)
         stored: list[Message] = []
         for i, reply in enumerate(replies):
             async with self.relay.in_order(conv_id):
@@ -115,7 +116,7 @@ class TelegramChannel:
     async def typing(self, conv_id: str, on: bool) -> None:
         if on:
             try:
-                await self.bot.send_chat_action(int(conv_id.split(":", 1)[1]), "typing")
+                await self.bot.send_chat_action(int(ConversationId.parse(conv_id).sender), "typing")
             except TelegramError:
                 pass  # only a courtesy
 
@@ -184,7 +185,7 @@ class TelegramChannel:
         if query.message is None or not (query.data or "").isdigit():
             return None
         sender = str(query.message.chat.id)
-        conv_id = tr.conversation_id("telegram", sender)
+        conv_id = str(ConversationId("telegram", sender))
         async with self.relay.in_order(conv_id):  # the message may be sent and not yet stored
             button = await self.store.run(tr.button_of, conv_id, int(query.data),
                                           external_id=f"message:{query.message.message_id}")

@@ -19,21 +19,11 @@ from sqlmodel import Session
 
 from intake_store.db import session_scope
 from intake_store.models import Conversation, Message, PendingMessage, Ticket
+from vocabulary.conversation import ConversationId
 
 from .rasa_client import Button, Reply
 
 T = TypeVar("T")
-
-
-def conversation_id(channel: str, sender_id: str) -> str:
-    """Sender ids are namespaced by channel: this is also Rasa's sender id."""
-    return f"{channel}:{sender_id}"
-
-
-def split_recipient(channel: str, recipient: str) -> str:
-    """The channel's own id from an outbox recipient ("telegram:42" or "42")."""
-    prefix = f"{channel}:"
-    return recipient[len(prefix):] if recipient.startswith(prefix) else recipient
 
 
 @dataclass
@@ -70,7 +60,7 @@ class InSession:
 # ---------------------------------------------------------------- writing
 
 def touch_conversation(session: Session, channel: str, sender_id: str, now: datetime) -> Conversation:
-    conv_id = conversation_id(channel, sender_id)
+    conv_id = str(ConversationId(channel, sender_id))
     conv = session.get(Conversation, conv_id)
     if conv is None:
         try:

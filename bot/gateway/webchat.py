@@ -35,10 +35,11 @@ from intake_store.openapi import ApiRoutes
 from intake_store.throttle import Window, chat_refused
 from intake_store.tickets.numbering import query_code
 from intake_store.web import ApiError, json_ok, read_json
+from vocabulary.conversation import ConversationId
+from vocabulary.masking import mask_personal
 
 from . import texts
 from . import transcript as tr
-from intake_store.privacy import mask_personal
 from .rasa_client import Reply
 from .relay import Relay
 
@@ -179,7 +180,7 @@ class Visitor:
 
     @property
     def conversation_id(self) -> str:
-        return tr.conversation_id("web", self.sender_id)
+        return str(ConversationId("web", self.sender_id))
 
 
 def _mac(secret: str, purpose: str, token: str) -> str:

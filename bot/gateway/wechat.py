@@ -39,6 +39,7 @@ from intake_store.outbox import DeliveryDeferred, PermanentDeliveryError, bring_
 from intake_store.settings import Settings
 from intake_store.throttle import Window, chat_refused
 from intake_store.web import ApiError
+from vocabulary.conversation import ConversationId
 
 from . import texts
 from . import transcript as tr
@@ -156,7 +157,7 @@ class WeChatChannel:
         """Customer-service messages, then stored. What cannot be sent during a
         conversation goes to the outbox, which retries it."""
         db = self.store.within(session) if session is not None else self.store
-        openid = tr.split_recipient(self.name, conv_id)
+        openid = ConversationId.parse(conv_id).sender
         text = render(replies)
         async with self.relay.in_order(conv_id):
             try:
@@ -222,7 +223,7 @@ class WeChatChannel:
     async def accept(self, message, deadline: float) -> str | None:
         """Store a pushed message (once) and return what to answer in the response."""
         openid = message.source
-        conv_id = tr.conversation_id(self.name, openid)
+        conv_id = str(ConversationId(self.name, openid))
         if message.type == "event":
             return await self._on_event(message, openid, deadline)
         if message.type != "text":
@@ -237,7 +238,7 @@ class WeChatChannel:
         return await self._take(openid, text, _external_id(message), meta, deadline)
 
     async def _take(self, openid: str, text: str, external_id: str, meta: dict, deadline: float) -> str | None:
-        conv_id = tr.conversation_id(self.name, openid)
+        conv_id = str(ConversationId(self.name, openid))
         wait = self.flood.take(openid) if self.flood else 0
         if wait:
             return chat_refused(wait)  # not kept: a flood must not fill the store

@@ -22,6 +22,10 @@ from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
 
 from .. import lifecycle
+from vocabulary import limits
+from vocabulary.codes import CHANNELS, SATISFACTION, SEVERITY, VERIFICATION
+from vocabulary.dates import chinese_date
+
 from ..headers import HEADERS
 from ..lifecycle import TransitionError
 from ..tickets.backoffice import Backoffice
@@ -231,15 +235,14 @@ def beijing_time(value: datetime | str | None, with_seconds: bool = False) -> st
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     v = value.astimezone(BEIJING)
-    return f"{v.year}年{v.month}月{v.day}日 {v:%H:%M}" + (f":{v:%S}" if with_seconds else "")
+    return f"{chinese_date(v.date())} {v:%H:%M}" + (f":{v:%S}" if with_seconds else "")
 
 
-def chinese_date(value) -> str:
+def date_text(value) -> str:
     """2026-12-18 (a date or its ISO text) as 2026年12月18日."""
     if not value:
         return ""
-    d = date.fromisoformat(str(value)[:10])
-    return f"{d.year}年{d.month}月{d.day}日"
+    return chinese_date(date.fromisoformat(str(value)[:10]))
 
 
 def yuan(value) -> str:
@@ -283,16 +286,16 @@ def make_environment(app: web.Application, directory) -> jinja2.Environment:
         app, loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(directory)]), app_key=JINJA, autoescape=jinja2.select_autoescape(["html"], default=True),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
-    env.filters.update(bj=beijing_time, yuan=yuan, cn_date=chinese_date)
+    env.filters.update(bj=beijing_time, yuan=yuan, cn_date=date_text)
     env.globals.update(
         STATE_NAMES=lifecycle.STATE_NAMES,
         ACTION_NAMES=lifecycle.ACTION_NAMES,
-        VERIFY_RESULTS=lifecycle.VERIFY_RESULTS,
+        VERIFICATION=VERIFICATION, SATISFACTION=SATISFACTION, SEVERITY=SEVERITY, CHANNELS=CHANNELS, LIMITS=limits,
         FIELD_LABELS=FIELD_LABELS,
         NAV_LINKS=app[NAV_LINKS],
         INPUT_LABELS=INPUT_LABELS,
         ACTOR_NAMES={"system": "系统", "service": "智能助手"},
-        CHANNEL_NAMES={"web": "网页聊天", "telegram": "Telegram", "wechat": "微信公众号", "rest": "接口提交", "phone": "电话", "open311": "Open311"},
+        CHANNEL_NAMES=CHANNELS.labels,
     )
     return env
 

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from vocabulary.codes import SATISFACTION, VERIFICATION
+from vocabulary.dates import chinese_date
+
 from ..lifecycle import RULES, Life
 from ..tickets.viewer import Viewer
 
@@ -173,14 +176,13 @@ def describe_event(catalog, event: dict) -> list[tuple[str, str]]:
         if p.get("suggested_lead"):
             out.append(("建议主办", dept(p["suggested_lead"])))
     elif a == "verify":
-        out += [("核查结果", str(p.get("result", ""))), ("核查情况", str(p.get("findings", "")))]
+        out += [("核查结果", VERIFICATION.label(p.get("result"))), ("核查情况", str(p.get("findings", "")))]
     elif a == "reply":
         out.append(("答复内容", str(p.get("text", ""))))
     elif a in ("extension_request", "extension_approve") and p.get("new_due"):
-        d = date.fromisoformat(str(p["new_due"])[:10])
-        out.append(("新的办理期限", f"{d.year}年{d.month}月{d.day}日"))
+        out.append(("新的办理期限", chinese_date(date.fromisoformat(str(p["new_due"])[:10]))))
     elif a == "follow_up":
-        out.append(("满意度", str(p.get("satisfaction", ""))))
+        out.append(("满意度", SATISFACTION.label(p.get("satisfaction"))))
     elif a == "merge":
         out.append(("合并到", str(p.get("into", ""))))
     elif a == "supervise" and p.get("card"):

@@ -18,6 +18,8 @@ from aiohttp import web
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from vocabulary.categories import OTHER
+
 from ..catalog import Catalog
 from ..lifecycle import TransitionError
 from ..mentions import amount_in, parse_amount, phone_number, place_in
@@ -37,7 +39,6 @@ from .views_operator import HANDLER_ROLES
 
 routes = web.RouteTableDef()
 PATH = "/console/intake"
-OTHER = "other"
 
 # The questions the assistant asks in the chat, read out by the operator.
 ASK_PHONE = "请留一个联系电话，方便核实情况和回访。不想留的话，也可以选择匿名投诉。"

@@ -7,6 +7,10 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlmodel import Session
 
+from vocabulary import limits
+from vocabulary.codes import CHAT_CHANNELS
+from vocabulary.conversation import ConversationId
+
 from ..lifecycle import ACTION_NAMES, TransitionError
 from ..models import Conversation, Notification, Ticket
 from ..outbox import notify
@@ -228,7 +232,7 @@ async def _conversation_page(request: web.Request, *, errors: list[str] | None =
         return {
             "conv": conv,
             "messages": messages,
-            "draft": "\n".join(inbound)[:5000],
+            "draft": "\n".join(inbound)[:limits.TEXT],
             "tickets": list(s.execute(select(Ticket).where(Ticket.conversation_id == conv.id)
                                       .order_by(Ticket.created_at.desc())).scalars().all()),
             "notices": list(s.execute(
@@ -271,15 +275,16 @@ async def message_citizen(request: web.Request) -> web.Response:
     bo, conv_id = bo_of(request), request.match_info["conversation_id"]
     form = await form_of(request)
     text = str(form.get("message") or "").strip()
-    if not text or len(text) > 2000:
-        return await _conversation_page(request, errors=["消息内容：不能为空，最长 2000 字。"], form="message",
+    if not text or len(text) > limits.LONG:
+        return await _conversation_page(request, errors=[f"消息内容：不能为空，最长 {limits.LONG} 字。"], form="message",
                                         posted=posted_values(form), status=422)
 
     def work(s: Session) -> None:
         conv = _conversation(s, conv_id)
         now = bo.now()
         notify(s, key=f"{conv.id}:operator:{now.isoformat()}:{new_nonce()}", kind="operator_message",
-               recipient_kind="citizen", recipient=conv.sender_id, channel=conv.channel, body=text, now=now)
+               recipient_kind="citizen",
+               recipient=str(ConversationId(conv.channel, conv.sender_id)), channel=conv.channel, body=text, now=now)
 
     await in_session(request, work)
     return redirect(f"/console/conversations/{conv_id}?done=message")
@@ -302,7 +307,7 @@ async def ticket_from_conversation(request: web.Request) -> web.Response:
         data = TicketIn.model_validate({
             **{k: v for k, v in fields.items() if v},
             "idempotency_key": f"console:{conv.id}:{str(form.get('nonce') or '')}"[:128],
-            "channel": conv.channel if conv.channel in ("web", "telegram", "wechat") else "rest",
+            "channel": conv.channel if conv.channel in CHAT_CHANNELS else "rest",
             "sender_id": conv.sender_id,
             "conversation_id": conv.id,
             "urgent": form.get("urgent") == "1",

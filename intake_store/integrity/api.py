@@ -15,8 +15,11 @@ from urllib.parse import quote
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from vocabulary.codes import SEVERITY
+
 from .. import schemas as S
 from ..api import _bool_param, _int_param, bo_of, listing_filters
+from ..coded import coded
 from ..openapi import ApiRoutes
 from ..tickets.listing import list_tickets
 from ..tickets.viewer import Viewer
@@ -40,13 +43,15 @@ def config_of(request: web.Request) -> IntegrityConfig:
 
 # ---------------------------------------------------------------- input
 
+Severity = coded(SEVERITY)
+
 class ObjectionIn(S.Strict):
     reason: str = Field(min_length=1, max_length=2000)  # 异议理由
     evidence: str | None = Field(default=None, max_length=2000)
 
 
 class CorrectionIn(S.Strict):
-    severity: Literal["轻微", "一般", "严重"] | None = None
+    severity: Severity | None = None
     findings: str | None = Field(default=None, max_length=S.TEXT_MAX)
     withdraw: bool = False  # 撤销记录
     reason: str = Field(min_length=1, max_length=2000)
@@ -68,7 +73,7 @@ class ExemptIn(S.Strict):
 
 class LightenIn(S.Strict):
     self_correction: str = Field(min_length=1, max_length=2000)  # 主动挽回损失、消除不良影响的情况
-    severity: Literal["轻微", "一般", "严重"] | None = None  # 从轻：减轻后的失信程度
+    severity: Severity | None = None  # 从轻：减轻后的失信程度
     waive: bool = False  # 免于惩戒
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -134,7 +139,7 @@ def _download(data: bytes, content_type: str, filename: str) -> web.Response:
 
 RECORD_QUERY = (("body", "单位代码"), ("status", "active/withdrawn/repaired/exempted/waived"),
                 ("stage", "objection/correction/repair/attach/rectify"),
-                ("severity", "轻微/一般/严重"), ("overdue", "true/false：异议答复、更正、公示或整改已超期"),
+                ("severity", "/".join(f"{c}（{label}）" for c, label in SEVERITY.labels.items())), ("overdue", "true/false：异议答复、更正、公示或整改已超期"),
                 ("limit", "1-200"), ("offset", "从第几条开始"))
 
 
@@ -144,12 +149,15 @@ async def list_records(request: web.Request) -> web.Response:
     viewer = require(request, "supervisor", "department")
     q = request.query
     bo = bo_of(request)
-    for name, allowed in (("status", rules.STATUS_NAMES), ("stage", rules.STAGE_NAMES), ("severity", rules.SEVERITIES)):
+    for name, allowed in (("status", rules.STATUS_NAMES), ("stage", rules.STAGE_NAMES)):
         if q.get(name) and q[name] not in allowed:
             raise ApiError(400, f"参数 {name} 的取值不正确：{q[name]}", "bad_query")
+    severity = SEVERITY.code_of(q["severity"]) if q.get("severity") else None
+    if q.get("severity") and severity is None:
+        raise ApiError(400, f"参数 severity 的取值不正确：{q['severity']}（可用 {SEVERITY.choices()}）", "bad_query")
     filters = store.RecordFilters(
         body=q.get("body") or None, status=q.get("status") or None, stage=q.get("stage") or None,
-        severity=q.get("severity") or None, overdue=_bool_param(q.get("overdue"), "overdue"),
+        severity=severity, overdue=_bool_param(q.get("overdue"), "overdue"),
         limit=_int_param(q.get("limit"), "limit", 50, 1, 200), offset=_int_param(q.get("offset"), "offset", 0, 0, 10**9),
     )
 

@@ -13,11 +13,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from vocabulary.codes import SUBSTANTIATED
+
 from ..catalog import Catalog
 from ..lifecycle import TransitionError
 from ..tickets.viewer import Viewer
 from .models import JudgmentDebtorListing, TicketFact
-from .rules import SUBSTANTIATED
 from .scorecards import BEIJING, day_start, quarter_start
 
 CATEGORY = "court_judgment"

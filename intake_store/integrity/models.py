@@ -31,7 +31,7 @@ class IntegrityRecord(SQLModel, table=True):
 
     body_code: str | None = Field(default=None, foreign_key="department.code", max_length=64)  # null: to be attached
     body_name: str = Field(max_length=200)
-    severity: str = Field(max_length=4)
+    severity: str = Field(max_length=12)  # vocabulary.codes.SEVERITY
     status: str = Field(max_length=12, index=True)  # active | withdrawn | repaired | exempted | waived
     stage: str | None = Field(default=None, max_length=12)  # objection | correction | repair | attach | rectify
     counts_until: datetime | None = ts_column(nullable=True)
@@ -92,9 +92,9 @@ class TicketFact(SQLModel, table=True):
     reply_done_at: datetime | None = ts_column(nullable=True)
     # The earliest running deadline the lead answers for (签收, 核查, 答复; 回访 is the hotline's).
     lead_due_at: datetime | None = ts_column(nullable=True)
-    verify_result: str | None = Field(default=None, max_length=8)
+    verify_result: str | None = Field(default=None, max_length=24)  # vocabulary.codes.VERIFICATION
     verified_at: datetime | None = ts_column(nullable=True)
-    satisfaction: str | None = Field(default=None, max_length=8)
+    satisfaction: str | None = Field(default=None, max_length=20)  # vocabulary.codes.SATISFACTION
     reopen_count: int = 0
 
 

@@ -18,6 +18,8 @@ from aiohttp import web
 from pydantic import Field, ValidationError
 from sqlalchemy import select
 
+from vocabulary.categories import OTHER
+
 from .. import schemas as S
 from ..api import bo_of
 from ..auth import viewer_for_token
@@ -134,7 +136,7 @@ def _service(bo: Backoffice, code: str) -> dict:
         "metadata": True,
         "type": "realtime",
         "keywords": "",
-        "group": "一般诉求" if c.code == "other" else "政务失信",
+        "group": "一般诉求" if c.code == OTHER else "政务失信",
     }
 
 

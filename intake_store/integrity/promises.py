@@ -16,6 +16,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from vocabulary.dates import chinese_date
+
 from ..jobs.rules import supervisor_of
 from ..jobs.runner import PORTAL
 from ..lifecycle import TransitionError
@@ -149,7 +151,7 @@ def flag_overdue(bo: Backoffice, session: Session, now: datetime, limit: int = 5
         to = supervisor_of(bo.catalog, p.body_code, None, p.body_code)
         p.flagged_at = now
         _append(session, p, "flag", now, SYSTEM, payload={"to": to})
-        due = f"{p.due_on.year}年{p.due_on.month}月{p.due_on.day}日"
+        due = chinese_date(p.due_on)
         amount = f"，金额{p.amount_yuan:,.2f}元" if p.amount_yuan is not None else ""
         notify(session, key=f"promise:{p.id}:overdue", kind="promise_overdue", recipient_kind="supervisor",
                recipient=to, channel=PORTAL, now=now,

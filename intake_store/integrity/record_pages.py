@@ -12,8 +12,10 @@ from aiohttp import web
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from vocabulary.codes import SEVERITY, VERIFICATION
+
 from ..console.accounts import PORTAL_ROLES
-from ..console.pages import (INPUT_LABELS, NavLink, PageError, add_pages, bo_of, chinese_date, form_errors,
+from ..console.pages import (INPUT_LABELS, NavLink, PageError, add_pages, bo_of, date_text, form_errors,
                              form_model, form_of, redirect, render, signed_in)
 from ..console.ticket_forms import posted_values
 from ..console.views_operator import departments_by_level
@@ -50,13 +52,17 @@ def _record_id(request: web.Request) -> int:
     return int(raw)
 
 
+# Payload values kept as codes or ISO dates, as people read them.
+SHOWN_AS = {"due": date_text, "result": VERIFICATION.label, "severity": SEVERITY.label}
+
+
 def _details(payload: dict) -> list[tuple[str, str]]:
     out = []
     for key, label in PAYLOAD_LABELS.items():
         value = payload.get(key)
         if value in (None, "", False) or (key == "body_name" and "body_code" not in payload):
             continue
-        text = chinese_date(value) if key == "due" else str(value)
+        text = SHOWN_AS.get(key, str)(value)
         out.append((label, "是" if value is True else text))
     return out
 

@@ -24,6 +24,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from vocabulary.codes import SATISFACTION, SEVERITY, SUBSTANTIATED
+
 from ..clocks import Clock
 from ..console.review import MatterKey, text_similarity
 from ..lifecycle import TransitionError
@@ -31,9 +33,8 @@ from ..workcalendar import BEIJING, WorkCalendar
 
 CONFIG_PATH = Path(__file__).resolve().parent.parent / "data" / "integrity.yml"
 
-SEVERITIES = ("轻微", "一般", "严重")
-SUBSTANTIATED = ("属实", "部分属实")
-SATISFACTION_LEVELS = ("非常满意", "满意", "一般", "不满意")
+SEVERITIES = SEVERITY.codes  # mildest first
+SATISFACTION_LEVELS = SATISFACTION.codes
 
 
 # ---------------------------------------------------------------- configuration
@@ -99,7 +100,7 @@ def load_config(path: Path = CONFIG_PATH) -> IntegrityConfig:
         return value
 
     sev = doc.get("severity") or {}
-    default = severity_ok(sev.get("default", "一般"), "severity.default")
+    default = severity_ok(sev.get("default", "general"), "severity.default")
     rules = {}
     for cat, r in (sev.get("categories") or {}).items():
         amount = r.get("serious_amount_yuan")
@@ -234,13 +235,13 @@ def same_matter(a: MatterKey, b: MatterKey, config: IntegrityConfig) -> bool:
 
 def default_severity(config: IntegrityConfig, category: str | None, result: str,
                      amount_yuan: Decimal | None = None, urgent: bool = False) -> str:
-    """轻微 / 一般 / 严重 for a substantiated complaint (rules in integrity.yml)."""
+    """minor / general / serious (轻微 / 一般 / 严重) for a substantiated complaint (rules in integrity.yml)."""
     rule = config.severity_rules.get(category or "") or SeverityRule(base=config.severity_default)
     level = SEVERITIES.index(rule.base)
     big = rule.serious_amount_yuan is not None and amount_yuan is not None and Decimal(amount_yuan) >= rule.serious_amount_yuan
     if big or (urgent and rule.urgent_serious):
-        level = SEVERITIES.index("严重")
-    if result == "部分属实":
+        level = SEVERITIES.index("serious")
+    if result == "partly_substantiated":
         level = max(0, level - 1)
     return SEVERITIES[level]
 
@@ -467,7 +468,7 @@ def check_record(life: RecordLife, event: RecordEvent) -> None:
         if life.recorded_at is not None:
             raise TransitionError("这张工单已有政务失信记录。", "already_recorded")
         if p.get("severity") not in SEVERITIES:
-            raise TransitionError("失信程度须为“轻微”“一般”或“严重”之一。", "invalid_severity")
+            raise TransitionError(f"失信程度须为{SEVERITY.choices()}之一。", "invalid_severity")
         return
     if life.recorded_at is None:
         raise TransitionError("没有这条政务失信记录。", "invalid_state")
@@ -498,7 +499,7 @@ def check_record(life: RecordLife, event: RecordEvent) -> None:
         if not changes:
             raise TransitionError("请说明如何更正：修改失信程度、修改核查情况，或撤销记录。", "nothing_to_change")
         if "severity" in changes and p["severity"] not in SEVERITIES:
-            raise TransitionError("失信程度须为“轻微”“一般”或“严重”之一。", "invalid_severity")
+            raise TransitionError(f"失信程度须为{SEVERITY.choices()}之一。", "invalid_severity")
     if a == "repair_apply":
         if life.needs_body:
             raise TransitionError("记录尚未认定到具体单位，暂不能申请修复。", "invalid_state")
@@ -525,7 +526,7 @@ def check_record(life: RecordLife, event: RecordEvent) -> None:
             if p.get("severity") not in SEVERITIES:
                 raise TransitionError("请选择减轻后的失信程度，或选择免于惩戒。", "invalid_severity")
             if SEVERITIES.index(p["severity"]) >= SEVERITIES.index(life.severity):
-                raise TransitionError(f"从轻须低于现在的失信程度“{life.severity}”。", "invalid_severity")
+                raise TransitionError(f"从轻须低于现在的失信程度“{SEVERITY.label(life.severity)}”。", "invalid_severity")
     if a == "measure" and p.get("kind") not in MEASURES:
         raise TransitionError("处置方式须为“提醒”“警示”或“约谈”之一。", "invalid_measure")
     if a == "rectify_order":
@@ -771,7 +772,7 @@ def rates(f: Figures, config: IntegrityConfig) -> dict[str, float | None]:
         "accept_on_time_rate": _ratio(f.accept_on_time, f.accept_due),
         "reply_on_time_rate": _ratio(f.reply_on_time, f.reply_due),
         "satisfaction_index": sat,
-        "satisfied_rate": _ratio(f.satisfaction.get("非常满意", 0) + f.satisfaction.get("满意", 0), f.rated),
+        "satisfied_rate": _ratio(f.satisfaction.get("very_satisfied", 0) + f.satisfaction.get("satisfied", 0), f.rated),
         "reopen_rate": _ratio(f.reopened, f.received),
         "substantiated_rate": _ratio(f.substantiated, f.complaints),
         "repeat_rate": _ratio(f.repeats, f.complaints),

@@ -14,6 +14,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, case, func, literal_column, or_, select, union_all
 from sqlmodel import Session
 
+from vocabulary.codes import SATISFACTION
+
 from ..catalog import Catalog
 from ..lifecycle import OPEN_STATES
 from ..models import Ticket
@@ -289,7 +291,7 @@ def dashboard(session: Session, catalog: Catalog, config: IntegrityConfig, now: 
             "bodies": [catalog.departments[b].short if b in catalog.departments else b for b in heat_bodies],
             "cells": [[int(bucket), heat_bodies.index(b), n] for b, bucket, n in heat_rows],
         },
-        "satisfaction": [{"name": k, "value": v} for k, v in sat.items()],
+        "satisfaction": [{"code": k, "name": SATISFACTION.label(k), "value": v} for k, v in sat.items()],
         "warnings": warnings(session, catalog, config, now),
         "records_waiting": {rules.STAGE_NAMES[s]: n for s, n in stages.items()},
         "records_overdue": overdue_records,

@@ -14,6 +14,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
+from vocabulary.codes import SEVERITY, VERIFICATION
+from vocabulary.dates import chinese_date
+
 from ..bodies import find_department
 from ..clocks import Clock, compute_clocks, next_due
 from ..console.review import MatterKey
@@ -156,7 +159,7 @@ def record_verification(bo: Backoffice, session: Session, ticket: Ticket, event:
     if existing:
         attach = {"body_code": confirmed, "body_name": bo.catalog.name_of(confirmed)} if confirmed and existing.body_code is None else {}
         _append_and_refresh(bo, session, existing, RecordEvent(
-            "reverify", event.at, event.actor, "system", reason=f"工单{ticket.number}再次核查：{result}",
+            "reverify", event.at, event.actor, "system", reason=f"工单{ticket.number}再次核查：{VERIFICATION.label(result)}",
             payload={"result": result, "findings": findings, **attach}), config)
         if attach:
             _tell_recorded(bo, session, existing, result, config, event.at)
@@ -178,7 +181,7 @@ def record_verification(bo: Backoffice, session: Session, ticket: Ticket, event:
     )
     session.add(record)
     session.flush()
-    first = RecordEvent("record", event.at, event.actor, "system", reason=f"工单{ticket.number}核查结果为{result}", payload={
+    first = RecordEvent("record", event.at, event.actor, "system", reason=f"工单{ticket.number}核查结果为{VERIFICATION.label(result)}", payload={
         "ticket_number": ticket.number, "category": record.category_code, "body_code": code, "body_name": body_name,
         "result": result, "findings": findings, "severity": severity,
         "confirmed_by": who.actor if who else None,
@@ -194,16 +197,16 @@ def record_verification(bo: Backoffice, session: Session, ticket: Ticket, event:
 def _tell_recorded(bo: Backoffice, session: Session, record: IntegrityRecord, result: str, config: IntegrityConfig,
                    now: datetime) -> None:
     _tell_body(session, record, "created", now,
-               f"{record.body_name}：工单{record.ticket_number}经核查{result}，已记入政务失信记录（记录{record.id}，"
-               f"失信程度：{record.severity}）。如认为记录有误，可在系统中提出异议，将在{config.objection_days}个工作日内答复；"
+               f"{record.body_name}：工单{record.ticket_number}经核查{VERIFICATION.label(result)}，已记入政务失信记录（记录{record.id}，"
+               f"失信程度：{SEVERITY.label(record.severity)}）。如认为记录有误，可在系统中提出异议，将在{config.objection_days}个工作日内答复；"
                "整改完成后可申请信用修复。")
     above = superior_of(bo, record.body_code)
     if above:
         # 001 3: "机关事业单位失信信息，通报上级主管部门和审计部门"; 000 三(三) "上级政府(管委)应给予公开通报批评".
         notify(session, key=f"record:{record.id}:superior", kind="record_superior", recipient_kind="supervisor",
                recipient=above, channel=PORTAL, now=now,
-               body=f"【通报】{record.body_name}因工单{record.ticket_number}经核查{result}，已记入政务失信记录"
-                    f"（记录{record.id}，失信程度：{record.severity}），特此通报。")
+               body=f"【通报】{record.body_name}因工单{record.ticket_number}经核查{VERIFICATION.label(result)}，已记入政务失信记录"
+                    f"（记录{record.id}，失信程度：{SEVERITY.label(record.severity)}），特此通报。")
 
 
 def superior_of(bo: Backoffice, body: str | None) -> str | None:
@@ -299,7 +302,7 @@ def record_act(bo: Backoffice, session: Session, record_id: int, action: str, vi
         due = payload.get("due")
         text = template.format(id=record.id, days=config.correction_days, reason=reason or "",
                                what=_correction_text(payload), until=_date_text(until), kind=payload.get("kind", ""),
-                               due=f"{due.year}年{due.month}月{due.day}日" if hasattr(due, "year") else "")
+                               due=chinese_date(due) if hasattr(due, "year") else "")
         _tell_body(session, record, f"{action}:{len(events)}", event.at, text)
     return record, life
 
@@ -311,15 +314,14 @@ def _correction_text(p: dict) -> str:
         return "免于惩戒，不再计入本单位诚信评价"
     parts = []
     if p.get("severity"):
-        parts.append(f"失信程度改为“{p['severity']}”")
+        parts.append(f"失信程度改为“{SEVERITY.label(p['severity'])}”")
     if p.get("findings"):
         parts.append("核查情况已修改")
     return "，".join(parts)
 
 
 def _day(dt: datetime) -> str:
-    d = dt.astimezone(BEIJING).date()
-    return f"{d.year}年{d.month}月{d.day}日"
+    return chinese_date(dt.astimezone(BEIJING).date())
 
 
 def _date_text(dt: datetime | None) -> str:
@@ -409,6 +411,7 @@ def record_summary(bo: Backoffice, record: IntegrityRecord, now: datetime) -> di
         "body_name": record.body_name,
         "needs_body": record.body_code is None,
         "severity": record.severity,
+        "severity_name": SEVERITY.label(record.severity),
         "status": record.status,
         "stage": record.stage,
         "status_name": rules.status_name(record.status, record.stage),
@@ -429,6 +432,7 @@ def record_view(bo: Backoffice, session: Session, record: IntegrityRecord, confi
     view = record_summary(bo, record, now)
     view.update({
         "verify_result": life.verify_result,
+        "verify_result_name": VERIFICATION.label(life.verify_result),
         "findings": life.findings,
         "counts_until_text": _date_text(record.counts_until),
         "clocks": {name: _clock_view(c, now) for name, c in rules.record_clocks(life, config, bo.calendar).items()},
@@ -499,7 +503,7 @@ def public_records(bo: Backoffice, session: Session, limit: int = 200, offset: i
     return total, items
 
 
-EXCHANGE_FORMAT = "hotline-integrity-record/1"
+EXCHANGE_FORMAT = "hotline-integrity-record/2"  # 2: severity and verify_result are codes, with their names
 
 
 def exchange_document(bo: Backoffice, session: Session, since: datetime | None = None) -> dict:
@@ -520,8 +524,10 @@ def exchange_document(bo: Backoffice, session: Session, since: datetime | None =
             "body": {"code": r.body_code, "name": r.body_name, "level": dept.level if dept else None,
                      "superior": superior_of(bo, r.body_code)},
             "category": {"code": r.category_code, "name": category.name if category else r.category_code},
-            "severity": r.severity, "status": r.status, "status_name": rules.STATUS_NAMES[r.status],
-            "verify_result": life.verify_result, "findings": life.findings,
+            "severity": r.severity, "severity_name": SEVERITY.label(r.severity),
+            "status": r.status, "status_name": rules.STATUS_NAMES[r.status],
+            "verify_result": life.verify_result, "verify_result_name": VERIFICATION.label(life.verify_result),
+            "findings": life.findings,
             "recorded_at": r.recorded_at.isoformat(),
             "published_at": r.published_at.isoformat() if r.published_at else None,
             "counts_until": r.counts_until.isoformat() if r.counts_until else None,

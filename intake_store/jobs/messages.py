@@ -2,6 +2,8 @@
 supervising body (read in the department portal) and to the citizen (回访)."""
 from __future__ import annotations
 
+from vocabulary.codes import SATISFACTION, UNSATISFIED
+
 from ..catalog import Catalog
 from ..models import Ticket
 from ..workcalendar import WorkCalendar, format_due
@@ -43,9 +45,9 @@ def red_card(catalog: Catalog, ticket: Ticket, a: Action, lead: str) -> str:
 
 def escalation(catalog: Catalog, ticket: Ticket, lead: str) -> str:
     return (f"【转督办】{catalog.name_of(lead)}承办的{_about(catalog, ticket)}经重办后，"
-            "群众再次评价“不满意”，已转督办，请跟进处理并办结。")
+            f"群众再次评价“{SATISFACTION.label(UNSATISFIED)}”，已转督办，请跟进处理并办结。")
 
 
 def rating_request(ticket: Ticket, a: Action) -> str:
-    return (f"您的工单 {ticket.number} 已经答复，我们还没有收到您的评价。请直接回复：非常满意、满意、一般、不满意。"
+    return (f"您的工单 {ticket.number} 已经答复，我们还没有收到您的评价。请直接回复：{'、'.join(SATISFACTION.labels.values())}。"
             f"{format_due(a.due_at)}仍未评价的，工单将按“未评价”办结。")

@@ -6,6 +6,9 @@ import hmac
 
 from sqlmodel import Session
 
+from vocabulary.codes import SATISFACTION
+from vocabulary.dates import chinese_date
+
 from .. import texts
 from ..lifecycle import Event
 from ..models import Ticket
@@ -61,8 +64,8 @@ def citizen_timeline(bo: Backoffice, events: list[Event]) -> list[dict]:
         lead = e.payload.get("lead")
         text = template.format(
             lead=bo.catalog.name_of(lead) if lead in bo.catalog.departments else texts.SOME_DEPARTMENT,
-            satisfaction=e.payload.get("satisfaction", ""),
-            new_due=texts.date_text(e.payload.get("new_due")),
+            satisfaction=SATISFACTION.label(e.payload.get("satisfaction")),
+            new_due=chinese_date(e.payload.get("new_due")),
             request_reason=e.payload.get("request_reason", ""),
             reason=e.reason or "",
             into=e.payload.get("into", ""),

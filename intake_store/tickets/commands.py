@@ -13,6 +13,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
+from vocabulary.categories import OTHER
+from vocabulary.conversation import ConversationId
+
 from .. import lifecycle, texts
 from ..clocks import latest_new_due, next_due, return_deadline
 from ..lifecycle import Event, Life, TransitionError
@@ -92,7 +95,7 @@ def create_ticket(bo: Backoffice, session: Session, data: TicketIn, viewer: View
         raise TransitionError(texts.unknown_category(data.category), "unknown_category")
 
     now = bo.now()
-    category = data.category or "other"
+    category = data.category or OTHER
     r = route(category, respondent=data.respondent, place=data.place, catalog=bo.catalog, text=data.description)
     ticket = Ticket(
         number=next_number(session, now),
@@ -130,7 +133,7 @@ def create_ticket(bo: Backoffice, session: Session, data: TicketIn, viewer: View
             name=None if data.anonymous else data.contact_name,
             phone=None if data.anonymous else data.contact_phone,
             channel=data.channel,
-            sender_id=data.sender_id,
+            sender_id=_sender(data.channel, data.sender_id),
         )
     )
     if data.conversation_id:
@@ -153,10 +156,17 @@ def create_ticket(bo: Backoffice, session: Session, data: TicketIn, viewer: View
     return ticket, False
 
 
+def _sender(channel: str, sender_id: str | None) -> str | None:
+    """The citizen's id on their channel. The assistant sends Rasa's sender id,
+    which is already the whole conversation id (telegram:42): 42 is kept."""
+    return ConversationId.from_sender(channel, sender_id).sender if sender_id else None
+
+
 def _touch_conversation(session: Session, conv_id: str, channel: str, sender_id: str, now: datetime) -> Conversation:
     conv = session.get(Conversation, conv_id)
     if conv is None:
-        conv = Conversation(id=conv_id, channel=channel, sender_id=sender_id, started_at=now, last_message_at=now)
+        conv = Conversation(id=conv_id, channel=channel, sender_id=_sender(channel, sender_id), started_at=now,
+                            last_message_at=now)
     else:
         conv.last_message_at = now
     session.add(conv)

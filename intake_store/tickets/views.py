@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
+from vocabulary.codes import SATISFACTION, VERIFICATION
+
 from .. import lifecycle
 from ..clocks import Clock
 from ..lifecycle import Event
@@ -53,8 +55,10 @@ def ticket_view(bo: Backoffice, session: Session, ticket: Ticket, viewer: Viewer
         "co_names": [bo.catalog.name_of(c) for c in life.co],
         "routing_notes": ticket.routing_notes,
         "verify_result": life.verify_result,
+        "verify_result_name": VERIFICATION.label(life.verify_result) or None,
         "reply": life.reply_text,
         "satisfaction": life.satisfaction,
+        "satisfaction_name": SATISFACTION.label(life.satisfaction) or None,
         "reopen_count": life.reopen_count,
         "merged_into": life.merged_into,
         "pending_extension": _extension_view(life.pending_extension),

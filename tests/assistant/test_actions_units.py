@@ -893,7 +893,7 @@ class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
 
     async def test_rating_goes_to_the_ticket_of_this_conversation(self):
         c = Conversation()
-        c.slots.update(ticket_number="20261122-0001", query_code="58392017", satisfaction="不满意")
+        c.slots.update(ticket_number="20261122-0001", query_code="58392017", satisfaction="不满意")  # a slot filled before ratings were codes
         c.say("不满意，钱还是没给", "rate_unsatisfied")
         d = CollectingDispatcher()
         await status.ActionSubmitFollowup().run(d, c.tracker(), {})
@@ -904,7 +904,7 @@ class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(rendered(d.messages[0]), "感谢您的评价，工单已办结。")
         sent = self.stub.requests[-1]
         self.assertEqual(sent["number"], "20261122-0001")
-        self.assertEqual(sent["body"], {"query_code": "58392017", "satisfaction": "不满意", "comment": "不满意，钱还是没给"})
+        self.assertEqual(sent["body"], {"query_code": "58392017", "satisfaction": "unsatisfied", "comment": "不满意，钱还是没给"})
         self.assertIn({"event": "slot", "timestamp": None, "name": "satisfaction", "value": None}, events)
 
     async def test_wrong_code_says_the_same_as_an_unknown_number(self):

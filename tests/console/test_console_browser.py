@@ -160,7 +160,7 @@ async def test_department_signs_verifies_replies_and_operator_approves_an_extens
     await dept.screenshot(path=str(artifacts / "portal-ticket.png"), full_page=True)
 
     def citizen_messages(s):
-        return s.execute(select(Notification.kind, Notification.body).where(Notification.recipient == "citizen-1")
+        return s.execute(select(Notification.kind, Notification.body).where(Notification.recipient == "web:citizen-1")
                          .order_by(Notification.id)).all()
 
     kinds = dict(await site.db(citizen_messages))

@@ -176,7 +176,7 @@ async def test_decisions_on_a_returned_ticket(site):
     rerouted = await site.db(told("citizen_new_lead"))
     rejected = await site.db(told("citizen_reject"))
     assert rerouted[0].body == f"您的工单 {first} 已改由烟台市民政局办理，原因：同意退单，改由民政局办理。"
-    assert "属于物业纠纷，请向住建部门反映" in rejected[0].body and rejected[0].recipient == "citizen-1"
+    assert "属于物业纠纷，请向住建部门反映" in rejected[0].body and rejected[0].recipient == "web:citizen-1"
     assert queue_rows((await op.get("/console/?tab=returned")).text) == []
 
 
@@ -221,7 +221,7 @@ async def test_duplicates_are_suggested_and_merged(site):
     assert r.status == 303
     assert "已合并" in visible_text((await op.get(f"/console/tickets/{repeat}")).text)
     merged = await site.db(told("citizen_merge"))
-    assert merged[0].recipient == "citizen-2" and original in merged[0].body
+    assert merged[0].recipient == "web:citizen-2" and original in merged[0].body
 
 
 async def test_a_handed_over_conversation_is_answered_and_filed_by_hand(site, backoffice):
@@ -233,7 +233,7 @@ async def test_a_handed_over_conversation_is_answered_and_filed_by_hand(site, ba
     r = await op.post("/console/conversations/web:citizen-1/message", {"message": "您好，我是12345话务员，请问是哪个区？"})
     assert r.status == 303
     sent = await site.db(told("operator_message"))
-    assert [(m.channel, m.recipient, m.body) for m in sent] == [("web", "citizen-1", "您好，我是12345话务员，请问是哪个区？")]
+    assert [(m.channel, m.recipient, m.body) for m in sent] == [("web", "web:citizen-1", "您好，我是12345话务员，请问是哪个区？")]
 
     form = {"description": "福山区政府拖欠工程款五十万元", "category": "arrears", "respondent": "福山区政府",
             "amount_yuan": "500000", "contact_phone": "打电话给我", "nonce": "nonce-0001"}

@@ -58,12 +58,12 @@ async def test_department_signs_verifies_and_replies_and_the_citizen_hears(site)
     assert "已完成：签收。" in page.text and "已签收" in page.text
     assert f'action="/portal/tickets/{number}/return"' not in page.text  # 退单 only before 签收
 
-    r = await staff.post(f"/portal/tickets/{number}/verify", {"result": "属实", "findings": "   "})
+    r = await staff.post(f"/portal/tickets/{number}/verify", {"result": "substantiated", "findings": "   "})
     assert r.status == 422 and "核查情况：缺少必填字段" in visible_text(r.text)
-    assert 'value="属实" checked' in r.text  # what was chosen is kept
+    assert 'value="substantiated" checked' in r.text  # what was chosen is kept
     r = await staff.post(f"/portal/tickets/{number}/verify", {"result": "大概", "findings": "看过了"})
     assert r.status == 422 and "核查结果：取值不在允许范围内" in visible_text(r.text) and "看过了" in r.text
-    r = await staff.post(f"/portal/tickets/{number}/verify", {"result": "属实", "findings": "街道确未拨付补贴资金。"})
+    r = await staff.post(f"/portal/tickets/{number}/verify", {"result": "substantiated", "findings": "街道确未拨付补贴资金。"})
     assert r.status == 303
     reply = "补贴资金已列入预算，将于12月10日前发放到户。"
     r = await staff.post(f"/portal/tickets/{number}/reply", {"text": reply})
@@ -80,7 +80,7 @@ async def test_department_signs_verifies_and_replies_and_the_citizen_hears(site)
     events, told = await site.db(recorded)
     mine = [(a, actor) for a, actor, role in events if role == "department"]
     assert mine == [(a, "莱山区政府王芳（laishan1）") for a in ("accept", "verify", "reply")]
-    assert len(told) == 1 and told[0].recipient == "citizen-1" and told[0].channel == "web" and reply in told[0].body
+    assert len(told) == 1 and told[0].recipient == "web:citizen-1" and told[0].channel == "web" and reply in told[0].body
 
 
 async def test_a_return_needs_a_reason_and_is_only_possible_before_signing(site):

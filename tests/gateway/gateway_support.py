@@ -115,6 +115,6 @@ def replied_ticket(backoffice, channel: str, sender_id: str) -> str:
         number = ticket.number
     with session_scope(backoffice.engine) as s:
         act(backoffice, s, number, "accept", lead)
-        act(backoffice, s, number, "verify", lead, payload={"result": "属实", "findings": "确有拖欠"})
+        act(backoffice, s, number, "verify", lead, payload={"result": "substantiated", "findings": "确有拖欠"})
         act(backoffice, s, number, "reply", lead, payload={"text": "已协调区财政12月底前付清。"})
     return number

@@ -42,7 +42,7 @@ def department_replies(bo, engine, number: str) -> None:
         ticket = get_ticket(s, number)
         dept = Viewer("department", bo.catalog.name_of(ticket.lead_code), ticket.lead_code)
         act(bo, s, number, "accept", dept)
-        act(bo, s, number, "verify", dept, payload={"result": "属实", "findings": "工程款未按期支付"})
+        act(bo, s, number, "verify", dept, payload={"result": "substantiated", "findings": "工程款未按期支付"})
         act(bo, s, number, "reply", dept, payload={"text": "已协调区财政，工程款12月底前付清。"})
 
 
@@ -99,4 +99,4 @@ async def test_a_caller_checks_and_rates_by_number_and_query_code_on_the_web_cha
         ticket = get_ticket(s, number)
         events = events_of(s, ticket)
     assert ticket.channel == "phone" and ticket.state == "closed"
-    assert events[-1].action == "follow_up" and events[-1].payload["satisfaction"] == "满意"
+    assert events[-1].action == "follow_up" and events[-1].payload["satisfaction"] == "satisfied"

@@ -84,7 +84,7 @@ async def test_a_citizen_files_a_complaint_on_telegram_and_rates_the_reply(backo
                 ticket, _ = act(backoffice, s, number, "dispatch", Viewer("operator", "话务员"))
             lead = Viewer("department", "承办人", ticket.lead_code)
             act(backoffice, s, number, "accept", lead)
-            act(backoffice, s, number, "verify", lead, payload={"result": "属实", "findings": "确有拖欠"})
+            act(backoffice, s, number, "verify", lead, payload={"result": "substantiated", "findings": "确有拖欠"})
             act(backoffice, s, number, "reply", lead, payload={"text": "已协调街道办12月底前付清工程款。"})
         assert await live.sender.run_once() >= 1
         reply = next(m for m in await user.answer() if "已协调街道办12月底前付清工程款" in m["text"])

@@ -90,7 +90,7 @@ def department_replies(backoffice, number: str, text: str) -> Ticket:
             ticket, _ = act(backoffice, s, number, "dispatch", Viewer("operator", "话务员"))
         lead = Viewer("department", "承办人", ticket.lead_code)
         act(backoffice, s, number, "accept", lead)
-        act(backoffice, s, number, "verify", lead, payload={"result": "属实", "findings": "确有拖欠"})
+        act(backoffice, s, number, "verify", lead, payload={"result": "substantiated", "findings": "确有拖欠"})
         ticket, _ = act(backoffice, s, number, "reply", lead, payload={"text": text})
         s.expunge(ticket)
         return ticket

@@ -4,7 +4,7 @@ import pytest
 
 from bot.gateway import texts
 from bot.gateway.inputs import prepare
-from intake_store.privacy import mask_identity, mask_personal
+from vocabulary.masking import mask_identity, mask_personal
 from bot.gateway.telegram import split_text
 
 

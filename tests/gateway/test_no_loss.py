@@ -12,6 +12,7 @@ from bot.gateway import transcript as tr
 from bot.gateway.transcript import original_text
 from intake_store.db import session_scope
 from intake_store.models import Message, Notification
+from vocabulary.conversation import ConversationId
 
 from fake_rasa import free_port
 from gateway_support import next_of, replied_ticket, say, settings_for, start_chat
@@ -225,7 +226,7 @@ async def test_a_later_message_never_overtakes_one_still_being_forwarded(chat):
     first = await store.run(tr.take_inbound, "web", "racer", "确认提交", now, lease=("one", now + timedelta(minutes=2)))
     second = await store.run(tr.take_inbound, "web", "racer", "谢谢", now, lease=("two", now + timedelta(minutes=2)))
     assert first.next_in_line and not second.next_in_line
-    conv_id = tr.conversation_id("web", "racer")
+    conv_id = str(ConversationId("web", "racer"))
 
     assert await store.run(tr.claim_pending, conv_id, "two", now, now + timedelta(minutes=2)) == []
     # Once the first holder's lease has run out (it died), both are claimed, oldest first.

@@ -9,6 +9,7 @@ from intake_store.schemas import TicketIn
 from intake_store.tickets import commands
 from intake_store.tickets.lookup import get_ticket
 from intake_store.tickets.viewer import Viewer
+from vocabulary.codes import VERIFICATION
 
 SERVICE = Viewer("service", "assistant")
 OPERATOR = Viewer("operator", "话务员甲")
@@ -52,7 +53,7 @@ def respondent_of(bo, number: str) -> str | None:
         return get_ticket(s, number).respondent_code
 
 
-def work(bo, *, result: str | None = "属实", reply: bool = True, satisfaction: str | None = None,
+def work(bo, *, result: str | None = "substantiated", reply: bool = True, satisfaction: str | None = None,
          confirm: bool = True, **kw) -> str:
     """File a complaint; the lead signs for it, verifies (confirming the accused
     body the citizen named, unless `confirm` is false), replies; the citizen rates it."""
@@ -61,7 +62,7 @@ def work(bo, *, result: str | None = "属实", reply: bool = True, satisfaction:
     act(bo, number, "accept", lead)
     if result:
         confirmed = {"respondent_code": respondent_of(bo, number)} if confirm and respondent_of(bo, number) else {}
-        act(bo, number, "verify", lead, result=result, findings=f"经核查，情况{result}。", **confirmed)
+        act(bo, number, "verify", lead, result=result, findings=f"经核查，情况{VERIFICATION.label(result)}。", **confirmed)
         if reply:
             act(bo, number, "reply", lead, text="已督促相关单位限期整改。")
             if satisfaction:

@@ -15,6 +15,7 @@ from intake_store.app import create_app
 from intake_store.console.accounts import create_account
 from intake_store.db import session_scope
 from intake_store.settings import Settings
+from vocabulary.codes import SATISFACTION
 
 PASSWORD = "督办-Dashboard-2026"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -46,13 +47,13 @@ CHARTS_STATE = """
 def history(bo, clock):
     """Four months of complaints: finance's substantiated complaints rise in the last 30 days."""
     t0 = clock()
-    ratings = ["非常满意", "满意", "一般", "不满意"]
+    ratings = list(SATISFACTION)
     for window, finance in enumerate([1, 1, 1, 4]):
         clock.set(t0 + timedelta(days=30 * window + 1))
         for i in range(finance):
-            work(bo, result="属实", satisfaction=ratings[(window + i) % 3])
-        work(bo, result="部分属实", category="wage_arrears", respondent="市住建局", satisfaction=ratings[window])
-        work(bo, result="不属实", category="approval", respondent="行政审批局", satisfaction="满意")
+            work(bo, result="substantiated", satisfaction=ratings[(window + i) % 3])
+        work(bo, result="partly_substantiated", category="wage_arrears", respondent="市住建局", satisfaction=ratings[window])
+        work(bo, result="unsubstantiated", category="approval", respondent="行政审批局", satisfaction="satisfied")
         file(bo, category="procurement", respondent="公共资源交易中心")  # never signed for: a missed deadline
     clock.set(t0 + timedelta(days=120))
 

@@ -67,9 +67,9 @@ def test_each_department_is_supervised_by_the_credit_office_except_for_misconduc
 def test_no_record_for_an_ordinary_matter_or_an_objection_found_true(bo, category):
     # 003 二(十): "经核实有误的信息，应及时更正或撤销" — an objection found true corrects the
     # existing record; it is not a new dishonesty. An ordinary 12345 matter is none either.
-    work(bo, result="属实", category=category)
+    work(bo, result="substantiated", category=category)
     assert records(bo) == []
-    work(bo, result="部分属实", category="arrears")
+    work(bo, result="partly_substantiated", category="arrears")
     assert len(records(bo)) == 1
 
 
@@ -119,17 +119,17 @@ def test_the_operator_confirms_the_accused_body_at_dispatch(bo):
     act(bo, number, "dispatch", OPERATOR, respondent_code="finance")
     lead = department(lead_of(bo, number))
     act(bo, number, "accept", lead)
-    act(bo, number, "verify", lead, result="属实", findings="确有拖欠。")
+    act(bo, number, "verify", lead, result="substantiated", findings="确有拖欠。")
     [r] = records(bo)
     assert (r["body_code"], r["body_name"]) == ("finance", "烟台市财政局")
 
 
 def test_a_later_verification_that_confirms_the_body_attaches_a_waiting_record(bo):
-    number = work(bo, confirm=False, satisfaction="不满意")  # 不满意: 重办
+    number = work(bo, confirm=False, satisfaction="unsatisfied")  # 不满意: 重办
     assert records(bo)[0]["needs_body"] is True
     lead = department(lead_of(bo, number))
     act(bo, number, "accept", lead)
-    act(bo, number, "verify", lead, result="属实", findings="确认系财政局拖欠。", respondent_code="finance")
+    act(bo, number, "verify", lead, result="substantiated", findings="确认系财政局拖欠。", respondent_code="finance")
     [r] = records(bo)
     assert (r["body_code"], r["status_name"]) == ("finance", "有效")
     assert len(told(bo, "finance")) == 1
@@ -148,7 +148,7 @@ def test_repeat_complaints_are_repeated_complaints_about_the_same_matter_not_reo
     # 000 二(三): "完善政府(管委)失信投诉举报机制" — a matter complained about again is
     # counted against the body, whether the earlier ticket is open or closed.
     start = clock()
-    work(bo, result="属实", satisfaction="满意")  # closed
+    work(bo, result="substantiated", satisfaction="satisfied")  # closed
     clock.advance(days=40)
     again = file(bo)  # the same matter (same body, same amount, same words)
     other = file(bo, description="市财政局的政府采购项目验收后迟迟不退还履约保证金。", amount_yuan=None,

@@ -23,10 +23,10 @@ def at(**kw) -> datetime:
     return T0 + timedelta(**kw)
 
 
-def recorded(severity="一般", body="finance") -> list[RecordEvent]:
+def recorded(severity="general", body="finance") -> list[RecordEvent]:
     return [RecordEvent("record", T0, payload={
         "ticket_number": "20261116-0001", "category": "arrears", "body_code": body, "body_name": "烟台市财政局",
-        "result": "属实", "findings": "尾款未付", "severity": severity})]
+        "result": "substantiated", "findings": "尾款未付", "severity": severity})]
 
 
 def life_of(events):
@@ -46,26 +46,26 @@ def refused(events, event) -> str:
 # ---------------------------------------------------------------- severity
 
 @pytest.mark.parametrize("category, result, amount, urgent, expected", [
-    ("arrears", "属实", Decimal("380000"), False, "一般"),
-    ("arrears", "属实", Decimal("1000000"), False, "严重"),
-    ("arrears", "部分属实", Decimal("2000000"), False, "一般"),
-    ("wage_arrears", "属实", Decimal("50000"), True, "严重"),
-    ("wage_arrears", "属实", Decimal("50000"), False, "一般"),
-    ("court_judgment", "属实", None, True, "严重"),
-    ("approval", "属实", None, False, "轻微"),
-    ("approval", "部分属实", None, False, "轻微"),
-    ("statistics", "属实", None, False, "严重"),
-    ("township_service", "属实", Decimal("99999999"), True, "一般"),  # no escalation rule for this category
+    ("arrears", "substantiated", Decimal("380000"), False, "general"),
+    ("arrears", "substantiated", Decimal("1000000"), False, "serious"),
+    ("arrears", "partly_substantiated", Decimal("2000000"), False, "general"),
+    ("wage_arrears", "substantiated", Decimal("50000"), True, "serious"),
+    ("wage_arrears", "substantiated", Decimal("50000"), False, "general"),
+    ("court_judgment", "substantiated", None, True, "serious"),
+    ("approval", "substantiated", None, False, "minor"),
+    ("approval", "partly_substantiated", None, False, "minor"),
+    ("statistics", "substantiated", None, False, "serious"),
+    ("township_service", "substantiated", Decimal("99999999"), True, "general"),  # no escalation rule for this category
 ])
 def test_default_severity_by_category_amount_urgency_and_result(category, result, amount, urgent, expected):
     assert rules.default_severity(CONFIG, category, result, amount, urgent) == expected
 
 
 def test_a_config_file_with_a_mistake_is_refused_with_what_is_wrong(tmp_path: Path):
-    text = rules.CONFIG_PATH.read_text(encoding="utf-8").replace("base: 严重}", "base: 很严重}", 1)
+    text = rules.CONFIG_PATH.read_text(encoding="utf-8").replace("base: serious}", "base: very_serious}", 1)
     bad = tmp_path / "integrity.yml"
     bad.write_text(text, encoding="utf-8")
-    with pytest.raises(ValueError, match="很严重"):
+    with pytest.raises(ValueError, match="very_serious"):
         rules.load_config(bad)
 
 
@@ -152,9 +152,9 @@ def test_an_objection_answered_late_is_marked_late_and_its_correction_has_its_ow
 
 # Recorded on T0 (2026-11-16); publication_months in integrity.yml: 轻微 0-3, 一般 3-12, 严重 12-36.
 @pytest.mark.parametrize("severity, repaired_until, unrepaired_until", [
-    ("轻微", datetime(2026, 11, 26, 2, tzinfo=timezone.utc), datetime(2027, 2, 16, 2, tzinfo=timezone.utc)),
-    ("一般", datetime(2027, 2, 16, 2, tzinfo=timezone.utc), datetime(2027, 11, 16, 2, tzinfo=timezone.utc)),
-    ("严重", datetime(2027, 11, 16, 2, tzinfo=timezone.utc), datetime(2029, 11, 16, 2, tzinfo=timezone.utc)),
+    ("minor", datetime(2026, 11, 26, 2, tzinfo=timezone.utc), datetime(2027, 2, 16, 2, tzinfo=timezone.utc)),
+    ("general", datetime(2027, 2, 16, 2, tzinfo=timezone.utc), datetime(2027, 11, 16, 2, tzinfo=timezone.utc)),
+    ("serious", datetime(2027, 11, 16, 2, tzinfo=timezone.utc), datetime(2029, 11, 16, 2, tzinfo=timezone.utc)),
 ])
 def test_publication_period_by_severity_and_repair_shortens_it_to_the_minimum(severity, repaired_until,
                                                                                unrepaired_until):
@@ -184,7 +184,7 @@ def test_add_months_keeps_the_day_or_takes_the_last_of_the_month():
 # ---------------------------------------------------------------- score and grade
 
 GOOD = Figures("x", received=10, accept_due=10, accept_on_time=10, reply_due=10, reply_on_time=10,
-               satisfaction={"非常满意": 10})
+               satisfaction={"very_satisfied": 10})
 
 
 def test_a_body_that_keeps_every_promise_scores_100():
@@ -194,16 +194,16 @@ def test_a_body_that_keeps_every_promise_scores_100():
 
 def test_score_formula_as_documented():
     f = Figures("x", received=10, accept_due=10, accept_on_time=8, reply_due=10, reply_on_time=5, reopened=2,
-                satisfaction={"满意": 2, "不满意": 2}, overdue_open=4, counting={"一般": 1, "严重": 1})
+                satisfaction={"satisfied": 2, "unsatisfied": 2}, overdue_open=4, counting={"general": 1, "serious": 1})
     # performance = 100 × (0.2×0.8 + 0.3×0.5 + 0.3×0.4 + 0.2×0.8) = 59; penalty = 5 + 10 + 4×0.5 = 17
     assert rules.integrity_score(f, CONFIG) == 42.0
     assert rules.grade(42.0, CONFIG).name == "失信风险高"
 
 
 def test_the_formula_follows_the_configured_weights_and_points():
-    f = Figures("x", received=10, accept_due=10, accept_on_time=5, reply_due=10, reply_on_time=10, counting={"轻微": 1})
+    f = Figures("x", received=10, accept_due=10, accept_on_time=5, reply_due=10, reply_on_time=10, counting={"minor": 1})
     only_reply = replace(CONFIG, weights={"accept": 0, "reply": 1, "satisfaction": 0, "no_reopen": 0},
-                         record_points={"轻微": 7, "一般": 5, "严重": 10})
+                         record_points={"minor": 7, "general": 5, "serious": 10})
     # satisfaction not measured: 100 × (0.2×0.5 + 0.3×1 + 0.2×1) / 0.7 = 85.71; less 2 for one 轻微 record
     assert rules.integrity_score(f, CONFIG) == 83.7
     assert rules.integrity_score(f, only_reply) == 93.0
@@ -227,7 +227,7 @@ def test_score_stays_between_0_and_100_and_a_further_record_never_raises_it(rece
                 overdue_open=overdue, counting=records)
     score = rules.integrity_score(f, CONFIG)
     assert 0 <= score <= 100
-    worse = replace(f, counting={**records, "轻微": records.get("轻微", 0) + 1})
+    worse = replace(f, counting={**records, "minor": records.get("minor", 0) + 1})
     assert rules.integrity_score(worse, CONFIG) <= score
 
 

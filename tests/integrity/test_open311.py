@@ -114,7 +114,7 @@ async def test_posting_needs_a_valid_service_key_and_valid_fields(api):
 
 
 async def test_requests_list_with_filters_and_states_mapped_to_open_and_closed(api):
-    closed = await asyncio.to_thread(work, api.bo, satisfaction="满意", **CITIZEN)
+    closed = await asyncio.to_thread(work, api.bo, satisfaction="satisfied", **CITIZEN)
     open_ = await asyncio.to_thread(file, api.bo, category="approval", respondent="审批局", **{
         k: v for k, v in CITIZEN.items() if k != "description"}, description="审批超期")
     await asyncio.to_thread(act, api.bo, open_, "accept", department("credit"))

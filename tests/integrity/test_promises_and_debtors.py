@@ -72,12 +72,12 @@ def test_judgment_debtors_are_counted_per_body_and_quarter_with_the_trend(bo, cl
     # plus listings from the court's list, this quarter against the last.
     t0 = clock()
     clock.set(t0 - timedelta(days=60))  # the previous quarter (September)
-    work(bo, category="court_judgment", respondent="莱山区人民政府", result="属实")
+    work(bo, category="court_judgment", respondent="莱山区人民政府", result="substantiated")
     clock.set(t0)
-    work(bo, category="court_judgment", respondent="莱山区人民政府", result="属实")
-    work(bo, category="court_judgment", respondent="莱山区人民政府", result="部分属实")
-    work(bo, category="court_judgment", respondent="莱山区人民政府", result="不属实")
-    work(bo, category="court_judgment", respondent="市财政局", result="属实", confirm=False)  # nobody confirmed the body
+    work(bo, category="court_judgment", respondent="莱山区人民政府", result="substantiated")
+    work(bo, category="court_judgment", respondent="莱山区人民政府", result="partly_substantiated")
+    work(bo, category="court_judgment", respondent="莱山区人民政府", result="unsubstantiated")
+    work(bo, category="court_judgment", respondent="市财政局", result="substantiated", confirm=False)  # nobody confirmed the body
     db(bo, lambda s: debtors.record_listing(s, bo.catalog, "sasac", date(2026, 11, 2), "(2026)鲁06执123号", None,
                                              SUPERVISOR, bo.now()))
     with pytest.raises(TransitionError, match="只有督办人员"):

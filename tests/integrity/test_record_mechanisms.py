@@ -55,7 +55,7 @@ def test_confirmed_records_are_published_redacted_within_their_clock_and_taken_d
     published = record_act(bo, rid, "publish", SUPERVISOR)
     assert published["public"] is True and published["clocks"]["publication"]["late"] is False
     [row] = public(bo)
-    assert (row["body_name"], row["severity"], row["recorded_on"]) == ("烟台市财政局", "一般", "2026年11月16日")
+    assert (row["body_name"], row["severity"], row["recorded_on"]) == ("烟台市财政局", "general", "2026年11月16日")
     assert set(row) == {"id", "body_name", "category_name", "severity", "recorded_on", "published_on"}
     with pytest.raises(TransitionError, match="已经公示"):
         record_act(bo, rid, "publish", SUPERVISOR)
@@ -97,12 +97,12 @@ def test_lighter_or_no_punishment_after_self_correction_by_a_recorded_decision(b
     # 000 三(四): "主动挽回损失、消除不良影响或者有效阻止危害结果发生的，可从轻或免于实施失信惩戒措施".
     rid = new_record(bo)
     with pytest.raises(TransitionError, match="主动挽回损失"):
-        record_act(bo, rid, "lighten", SUPERVISOR, reason="从轻", severity="轻微")
+        record_act(bo, rid, "lighten", SUPERVISOR, reason="从轻", severity="minor")
     with pytest.raises(TransitionError, match="须低于现在的失信程度"):
-        record_act(bo, rid, "lighten", SUPERVISOR, reason="从轻", severity="一般", self_correction="已付清")
-    lighter = record_act(bo, rid, "lighten", SUPERVISOR, reason="核查后一周内付清", severity="轻微",
+        record_act(bo, rid, "lighten", SUPERVISOR, reason="从轻", severity="general", self_correction="已付清")
+    lighter = record_act(bo, rid, "lighten", SUPERVISOR, reason="核查后一周内付清", severity="minor",
                          self_correction="核查后一周内主动付清全部尾款")
-    assert lighter["severity"] == "轻微" and lighter["status_name"] == "有效"
+    assert lighter["severity"] == "minor" and lighter["status_name"] == "有效"
     waived = record_act(bo, rid, "lighten", SUPERVISOR, reason="已挽回全部损失", waive=True,
                         self_correction="另行赔偿逾期利息")
     assert (waived["status_name"], waived["counts_now"]) == ("免于惩戒", False)
@@ -147,7 +147,7 @@ def test_records_export_in_the_exchange_format_and_the_bodys_superior_is_notifie
     assert notice.startswith("【通报】烟台市财政局因工单") and f"记录{rid}" in notice
     with session_scope(bo.engine) as s:
         doc = store.exchange_document(bo, s)
-    assert doc["format"] == "hotline-integrity-record/1" and doc["issuer"] == "烟台市"
+    assert doc["format"] == "hotline-integrity-record/2" and doc["issuer"] == "烟台市"
     [row] = doc["records"]
     assert row["record_id"] == rid and row["body"] == {"code": "finance", "name": "烟台市财政局", "level": "市",
                                                        "superior": "credit"}

@@ -47,14 +47,14 @@ def only_record(bo) -> dict:
 
 
 def test_substantiated_verification_records_the_respondent_not_the_lead(bo):
-    number = work(bo, result="属实")
+    number = work(bo, result="substantiated")
     assert lead_of(bo, number) == "industry"
     r = only_record(bo)
     assert (r["body_code"], r["body_name"]) == ("finance", "烟台市财政局")
-    assert (r["ticket_number"], r["severity"], r["status_name"]) == (number, "一般", "有效")
+    assert (r["ticket_number"], r["severity"], r["status_name"]) == (number, "general", "有效")
     assert r["counts_now"] is True
     detail = view(bo, r["id"])
-    assert detail["findings"] == "经核查，情况属实。" and detail["verify_result"] == "属实"
+    assert detail["findings"] == "经核查，情况属实。" and detail["verify_result"] == "substantiated"
     assert [e["action"] for e in detail["events"]] == ["record"]
     with session_scope(bo.engine) as s:
         told = s.execute(select(Notification).where(Notification.recipient == "finance")).scalars().one()
@@ -62,10 +62,10 @@ def test_substantiated_verification_records_the_respondent_not_the_lead(bo):
 
 
 def test_partly_substantiated_is_recorded_one_level_lower_and_not_substantiated_is_not_recorded(bo):
-    work(bo, result="不属实")
+    work(bo, result="unsubstantiated")
     assert records(bo) == []
-    work(bo, result="部分属实", amount_yuan="2000000")
-    assert only_record(bo)["severity"] == "一般"
+    work(bo, result="partly_substantiated", amount_yuan="2000000")
+    assert only_record(bo)["severity"] == "general"
 
 
 def test_an_unknown_respondent_is_kept_as_named_and_waits_for_a_supervisor(bo):
@@ -92,16 +92,16 @@ def test_a_verification_rolls_back_with_its_record_when_anything_fails(bo):
     act(bo, number, "accept", lead)
     with pytest.raises(RuntimeError):
         with session_scope(bo.engine) as s:
-            commands.act(bo, s, number, "verify", lead, payload={"result": "属实", "findings": "属实"})
+            commands.act(bo, s, number, "verify", lead, payload={"result": "substantiated", "findings": "属实"})
             raise RuntimeError("the request failed after the event")
     assert records(bo) == []
 
 
 def test_a_reopened_ticket_verified_again_adds_to_the_same_record(bo):
-    number = work(bo, result="属实", satisfaction="不满意")  # 不满意: 重办
+    number = work(bo, result="substantiated", satisfaction="unsatisfied")  # 不满意: 重办
     lead = department(lead_of(bo, number))
     act(bo, number, "accept", lead)
-    act(bo, number, "verify", lead, result="部分属实", findings="已支付一半尾款。")
+    act(bo, number, "verify", lead, result="partly_substantiated", findings="已支付一半尾款。")
     r = only_record(bo)
     detail = view(bo, r["id"])
     assert [e["action"] for e in detail["events"]] == ["record", "reverify"]
@@ -140,16 +140,16 @@ def test_objection_clock_follows_the_configured_15_working_days(bo, clock):
 def test_upheld_objection_is_corrected_within_its_own_clock(bo, clock):
     work(bo, amount_yuan="5000000")
     rid = only_record(bo)["id"]
-    assert only_record(bo)["severity"] == "严重"
+    assert only_record(bo)["severity"] == "serious"
     record_act(bo, rid, "object", FINANCE, reason="金额含已支付部分")
     clock.advance(days=1)
     upheld = record_act(bo, rid, "objection_uphold", SUPERVISOR, reason="实际欠款80万元")
     assert upheld["status_name"] == "有效（待更正）"
     assert upheld["clocks"]["correction"]["due_text"] == "2026年11月24日（星期二）24:00前"
     with pytest.raises(TransitionError, match="无权"):
-        record_act(bo, rid, "correct", FINANCE, reason="自己改", severity="轻微")
-    corrected = record_act(bo, rid, "correct", SUPERVISOR, reason="按实际欠款更正", severity="一般")
-    assert corrected["severity"] == "一般" and corrected["status_name"] == "有效"
+        record_act(bo, rid, "correct", FINANCE, reason="自己改", severity="minor")
+    corrected = record_act(bo, rid, "correct", SUPERVISOR, reason="按实际欠款更正", severity="general")
+    assert corrected["severity"] == "general" and corrected["status_name"] == "有效"
     assert corrected["clocks"]["correction"]["late"] is False
     assert [e["action"] for e in corrected["events"]] == ["record", "object", "objection_uphold", "correct"]
     with session_scope(bo.engine) as s:
@@ -225,7 +225,7 @@ def test_a_department_sees_only_the_records_about_itself(bo):
 
 
 def test_backfill_rebuilds_missing_scorecard_rows_from_the_events(bo, db_url):
-    work(bo, satisfaction="满意")
+    work(bo, satisfaction="satisfied")
     file(bo)
     with session_scope(bo.engine) as s:
         before = {f.ticket_id: f.model_dump() for f in s.execute(select(TicketFact)).scalars()}

@@ -18,11 +18,11 @@ def cards(bo, start, end=None):
 
 def test_scorecard_counts_what_each_body_did_in_the_period(bo, clock):
     start = clock()
-    work(bo, result="属实", satisfaction="满意")  # on time throughout
+    work(bo, result="substantiated", satisfaction="satisfied")  # on time throughout
     b = file(bo)
     clock.advance(days=3)  # Thursday: b's 签收 was due Tuesday 24:00
     act(bo, b, "accept", INDUSTRY)
-    work(bo, result="不属实", respondent="市商务局", satisfaction="不满意")  # 不满意: reopened
+    work(bo, result="unsubstantiated", respondent="市商务局", satisfaction="unsatisfied")  # 不满意: reopened
     file(bo)
     clock.advance(days=4)  # Monday: d never signed for, nor c since reopened; both were due Friday 24:00
     got = cards(bo, start)
@@ -30,14 +30,14 @@ def test_scorecard_counts_what_each_body_did_in_the_period(bo, clock):
     industry = got["industry"]  # the lead body of all four
     assert (industry["received"], industry["accept_due"], industry["accept_on_time"]) == (4, 4, 1)
     assert (industry["reply_due"], industry["reply_on_time"]) == (1, 1)
-    assert industry["satisfaction"] == {"非常满意": 0, "满意": 1, "一般": 0, "不满意": 1}
+    assert industry["satisfaction"] == {"very_satisfied": 0, "satisfied": 1, "neutral": 0, "unsatisfied": 1}
     assert (industry["reopened"], industry["overdue_open"]) == (1, 2)
     assert industry["accept_on_time_rate"] == 0.25 and industry["reopen_rate"] == 0.25
     assert industry["complaints"] == 0 and industry["records"] == 0
 
     finance = got["finance"]  # the respondent of a, b and d
     assert (finance["complaints"], finance["substantiated"], finance["records"]) == (3, 1, 1)
-    assert finance["counting"] == {"轻微": 0, "一般": 1, "严重": 0} and finance["received"] == 0
+    assert finance["counting"] == {"minor": 0, "general": 1, "serious": 0} and finance["received"] == 0
     assert (got["commerce"]["complaints"], got["commerce"]["substantiated"]) == (1, 0)
 
     # The score as integrity.yml defines it, worked out by hand from the figures above:
@@ -49,7 +49,7 @@ def test_scorecard_counts_what_each_body_did_in_the_period(bo, clock):
 
 
 def test_the_period_selects_tickets_received_in_it_but_open_overdue_and_counting_records_are_as_of_now(bo, clock):
-    work(bo, result="属实")
+    work(bo, result="substantiated")
     file(bo)  # never signed for
     clock.advance(days=7)
     got = cards(bo, clock() - timedelta(days=1))
@@ -70,9 +70,9 @@ def test_early_warning_against_the_own_baseline_with_the_tickets_behind_it(bo, c
     for window, (finance, commerce) in enumerate([(1, 3), (1, 3), (1, 3), (4, 3)]):
         clock.set(t0 + timedelta(days=30 * window + 1))
         for _ in range(finance):
-            work(bo, result="属实")
+            work(bo, result="substantiated")
         for _ in range(commerce):
-            work(bo, result="部分属实", respondent="市商务局")
+            work(bo, result="partly_substantiated", respondent="市商务局")
     # Led by 财政局, never signed for: each misses its 签收 and then its 答复 deadline in the current window.
     late = [file(bo, category="procurement", respondent="公共资源交易中心") for _ in range(3)]
     clock.set(t0 + timedelta(days=120))
@@ -88,8 +88,8 @@ def test_early_warning_against_the_own_baseline_with_the_tickets_behind_it(bo, c
 
 
 def test_dashboard_figures(bo, clock):
-    work(bo, result="属实", satisfaction="非常满意")
-    work(bo, result="属实", category="wage_arrears", respondent="市住建局", satisfaction="一般")
+    work(bo, result="substantiated", satisfaction="very_satisfied")
+    work(bo, result="substantiated", category="wage_arrears", respondent="市住建局", satisfaction="neutral")
     file(bo)  # never signed for
     clock.advance(days=7)
     with session_scope(bo.engine) as s:
@@ -100,5 +100,6 @@ def test_dashboard_figures(bo, clock):
     assert {r["body_code"] for r in d["ranking"]} >= {"industry", "hrss", "finance", "housing"}
     assert d["overdue_heat"]["bodies"] == ["工业和信息化局"]
     assert d["overdue_heat"]["cells"] == [[10, 0, 1]]  # the week of 16 November, the one body, one ticket
-    assert {x["name"]: x["value"] for x in d["satisfaction"]} == {"非常满意": 1, "满意": 0, "一般": 1, "不满意": 0}
+    assert [(x["code"], x["name"], x["value"]) for x in d["satisfaction"]] == [
+        ("very_satisfied", "非常满意", 1), ("satisfied", "满意", 0), ("neutral", "一般", 1), ("unsatisfied", "不满意", 0)]
     assert d["records_waiting"] == {} and d["records_overdue"] == 0

@@ -68,7 +68,7 @@ class Desk:
 
     async def work_to_reply(self, number, text="已督促施工单位12月底前结清全部工资。"):
         await self.act(number, "accept")
-        await self.act(number, "verify", result="属实", findings="确有拖欠")
+        await self.act(number, "verify", result="substantiated", findings="确有拖欠")
         await self.act(number, "reply", text=text)
 
     async def sweep_at(self, when: datetime, bo=None):

@@ -69,7 +69,7 @@ async def test_an_approved_extension_moves_the_reminder_and_the_card(desk):
     desk.clock.set(bj(2026, 11, 16, 10))  # Monday; 答复 due Monday 23 Nov
     number, _ = await desk.file()
     await desk.act(number, "accept")
-    await desk.act(number, "verify", result="部分属实", findings="部分工资未结清")
+    await desk.act(number, "verify", result="partly_substantiated", findings="部分工资未结清")
     desk.clock.set(bj(2026, 11, 18, 9))
     await desk.act(number, "extension_request", reason="需协调区财政拨付资金", new_due=date(2026, 12, 4))
     await desk.act(number, "extension_approve", OPERATOR)
@@ -97,7 +97,7 @@ async def test_follow_up_across_the_spring_festival_asks_again_then_closes_unrat
     assert not (await desk.sweep_at(bj(2026, 2, 24, 12))).actions
     assert dict((await desk.sweep_at(just_after(2026, 2, 25))).actions) == {"ask_rating": 1}
     ask = (await desk.to_citizen())[-1]
-    assert (ask.channel, ask.recipient) == ("telegram", "4242")
+    assert (ask.channel, ask.recipient) == ("telegram", "telegram:4242")
     assert ask.body.startswith(f"您的工单 {number} 已经答复，我们还没有收到您的评价。")
     assert "2026年2月25日（星期三）24:00前仍未评价的，工单将按“未评价”办结" in ask.body
 

@@ -37,7 +37,7 @@ def test_open_tickets_from_before_the_upgrade_get_their_reminders(core_schema_on
         load_defaults(s, catalog)
         open_number = create_ticket(old, s, complaint("old-open-1"), SERVICE)[0].number
         done = create_ticket(old, s, complaint("old-done-1"), SERVICE)[0].number
-        for action, payload in (("accept", {}), ("verify", {"result": "不属实", "findings": "已结清"}),
+        for action, payload in (("accept", {}), ("verify", {"result": "unsubstantiated", "findings": "已结清"}),
                                 ("reply", {"text": "经核查工资已结清。"})):
             act(old, s, done, action, HRSS, payload=payload)
         act(old, s, done, "close", OPERATOR)

@@ -40,7 +40,7 @@ def dispatched(at, category="wage_arrears", urgent=False, lead="hrss"):
 
 def worked(events, *steps):
     """Department steps, each (action, at)."""
-    payloads = {"verify": {"result": "属实", "findings": "属实"}, "reply": {"text": "已处理"}}
+    payloads = {"verify": {"result": "substantiated", "findings": "属实"}, "reply": {"text": "已处理"}}
     return events + [Event(a, at, role="department", payload=payloads.get(a, {})) for a, at in steps]
 
 
@@ -151,10 +151,10 @@ def test_an_approved_extension_moves_reminder_and_cards_to_the_new_date():
 def test_a_second_unsatisfied_rating_goes_to_the_supervisor():
     t = bj(2026, 11, 16, 10)
     events = worked(dispatched(t), ("accept", t), ("verify", t), ("reply", t))
-    events.append(Event("follow_up", bj(2026, 11, 17), role="service", payload={"satisfaction": "不满意"}))
+    events.append(Event("follow_up", bj(2026, 11, 17), role="service", payload={"satisfaction": "unsatisfied"}))
     assert replay(events).state == "reopened"
     events = worked(events, ("accept", bj(2026, 11, 18)), ("verify", bj(2026, 11, 18)), ("reply", bj(2026, 11, 19)))
-    events.append(Event("follow_up", bj(2026, 11, 20), role="service", payload={"satisfaction": "不满意"}))
+    events.append(Event("follow_up", bj(2026, 11, 20), role="service", payload={"satisfaction": "unsatisfied"}))
     acts, nxt = looks(events, bj(2026, 11, 20, 0, 1))
     assert acts == [("escalate", None)] and nxt is None  # no clock runs while a supervisor has it
 

@@ -96,7 +96,7 @@ def file_overdue_tickets(url):
             number = create_ticket(bo, s, complaint(f"never-rated-{i:03d}", channel="web", sender_id=f"r{i}"),
                                      SERVICE)[0].number
             act(bo, s, number, "accept", HRSS)
-            act(bo, s, number, "verify", HRSS, payload={"result": "属实", "findings": "属实"})
+            act(bo, s, number, "verify", HRSS, payload={"result": "substantiated", "findings": "属实"})
             act(bo, s, number, "reply", HRSS, payload={"text": "已责令施工单位结清工资。"})
     return engine
 

@@ -3,7 +3,7 @@
 (function () {
   "use strict";
 
-  var SATISFACTION_COLOURS = { "非常满意": "#1e7b34", "满意": "#6ab04c", "一般": "#f0a500", "不满意": "#b42318" };
+  var SATISFACTION_COLOURS = { very_satisfied: "#1e7b34", satisfied: "#6ab04c", neutral: "#f0a500", unsatisfied: "#b42318" };
   var GRADE_COLOURS = { A: "#1e7b34", B: "#6ab04c", C: "#f0a500", D: "#b42318" };
   var charts = [];
 
@@ -80,7 +80,7 @@
       legend: { bottom: 0 },
       series: [{
         type: "pie", radius: ["40%", "70%"], label: { formatter: "{b}\n{c} 件" },
-        data: data.satisfaction.map(function (s) { return { name: s.name, value: s.value, itemStyle: { color: SATISFACTION_COLOURS[s.name] } }; })
+        data: data.satisfaction.map(function (s) { return { name: s.name, value: s.value, itemStyle: { color: SATISFACTION_COLOURS[s.code] } }; })
       }]
     };
   }

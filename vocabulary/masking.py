@@ -1,7 +1,10 @@
-"""Personal data masked in what people outside the hotline read.
+"""Personal data masked in what is stored or read outside the hotline.
 
-Pure functions, two levels:
+One set of patterns for ID and phone numbers, used by the assistant (which
+stores no whole ID number) and by the back office. Pure functions:
 
+- `mask_ids`: ID numbers only, as the assistant stores a citizen's words;
+  `find_id_numbers`, `id_number_spans`, `mask_id_number` go with it.
 - `mask_personal`: phone and ID numbers. Mobile numbers keep the first 3 and
   last 4 digits (138****5678), landlines the area code and last 4, ID numbers
   the first 6 and last 4 (the region and a check on the person, never the
@@ -13,18 +16,59 @@ Pure functions, two levels:
   complainant's own words this way unless the complainant agreed to disclose.
   A name nobody introduces cannot be told from other words; the hotline's
   operators see such text as typed and can amend it.
+
+The patterns work on half-width digits (`halfwidth_digits`).
 """
 from __future__ import annotations
 
 import re
+from typing import List, Optional, Tuple
 
 # Full-width digits are common in Chinese input methods; matched like ASCII ones.
 _FW = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789xX")
-_SEP = r"[ \-]?"
-_ID18 = re.compile(r"(?<![0-9])[1-9](?:" + _SEP + r"[0-9]){16}" + _SEP + r"[0-9xX](?![0-9])")
-_ID15 = re.compile(r"(?<![0-9])[1-9][0-9]{14}(?![0-9xX])")
-_MOBILE = re.compile(r"(?<![0-9])((?:\+?86" + _SEP + r")?)(1[3-9][0-9](?:" + _SEP + r"[0-9]){8})(?![0-9])")
-_LANDLINE = re.compile(r"(?<![0-9])(\(?0[0-9]{2,3}\)?)([ \-])?([2-9][0-9]{2,3}" + _SEP + r"[0-9]{4})(?![0-9])")
+_SEP = r"[ \-]?"  # people copy numbers in groups
+# 18-digit resident ID and the old 15-digit form.
+ID18 = re.compile(r"(?<![0-9])[1-9](?:" + _SEP + r"[0-9]){16}" + _SEP + r"[0-9xX](?![0-9])")
+ID15 = re.compile(r"(?<![0-9])[1-9][0-9]{14}(?![0-9xX])")
+MOBILE = re.compile(r"(?<![0-9])(?P<prefix>(?:\+?86" + _SEP + r")?)(?P<number>1[3-9][0-9](?:" + _SEP + r"[0-9]){8})(?![0-9])")
+# Local numbers have 7 or 8 digits and never start with 0 or 1.
+LANDLINE = re.compile(
+    r"(?<![0-9])(?P<area>\(?0[0-9]{2,3}\)?)(?P<sep>[ \-])?(?P<local>[2-9][0-9]{2,3}" + _SEP + r"[0-9]{4})(?![0-9])")
+
+
+def halfwidth_digits(text: str) -> str:
+    """Full-width digits (and ｘ) as ASCII; everything else as typed, same length."""
+    return text.translate(_FW)
+
+
+def _id_matches(normal: str) -> List[re.Match]:
+    return list(ID18.finditer(normal)) + list(ID15.finditer(normal))
+
+
+def mask_id_number(number: str) -> str:
+    """370602199001011234 → 370602********1234 (first 6, last 4 kept; separators dropped)."""
+    digits = re.sub(r"[ \-]", "", halfwidth_digits(number))
+    if len(digits) <= 10:
+        return "*" * len(digits)
+    return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
+
+
+def find_id_numbers(text: Optional[str]) -> List[str]:
+    """ID numbers in the text, masked (the unmasked form is never returned)."""
+    return [mask_id_number(m.group(0)) for m in _id_matches(halfwidth_digits(text or ""))]
+
+
+def id_number_spans(text: Optional[str]) -> List[Tuple[int, int]]:
+    """Where ID numbers are in the text (offsets into the text as typed)."""
+    return [m.span() for m in _id_matches(halfwidth_digits(text or ""))]
+
+
+def mask_ids(text: Optional[str]) -> Optional[str]:
+    """The text with every ID number masked (in half-width digits); use on anything that is stored."""
+    if text is None:
+        return None
+    t = ID18.sub(lambda m: mask_id_number(m.group(0)), halfwidth_digits(text))
+    return ID15.sub(lambda m: mask_id_number(m.group(0)), t)
 
 
 def _keep(raw: str, head: int, tail: int) -> str:
@@ -40,7 +84,7 @@ def mask_personal(text: str) -> str:
         return text
     # Work on a copy with half-width digits, and put masks back into the original
     # positions, so full-width input stays full-width where nothing is hidden.
-    normal = text.translate(_FW)
+    normal = halfwidth_digits(text)
     out = list(text)
 
     def apply(match: re.Match, masked: str) -> None:
@@ -53,18 +97,18 @@ def mask_personal(text: str) -> str:
     def free(m: re.Match) -> bool:
         return all(m.end() <= a or m.start() >= b for a, b in taken)
 
-    for m in list(_ID18.finditer(normal)) + list(_ID15.finditer(normal)):
+    for m in _id_matches(normal):
         if free(m):
             apply(m, _keep(m.group(0), 6, 4))
             taken.append(m.span())
-    for m in _MOBILE.finditer(normal):
+    for m in MOBILE.finditer(normal):
         if free(m):
-            apply(m, m.group(1) + _keep(m.group(2), 3, 4))
+            apply(m, m.group("prefix") + _keep(m.group("number"), 3, 4))
             taken.append(m.span())
-    for m in _LANDLINE.finditer(normal):
+    for m in LANDLINE.finditer(normal):
         if free(m):
-            area = m.group(1) + (m.group(2) or "")
-            apply(m, area + _keep(m.group(3), 0, 4))
+            area = m.group("area") + (m.group("sep") or "")
+            apply(m, area + _keep(m.group("local"), 0, 4))
             taken.append(m.span())
     return "".join(out)
 
