@@ -260,6 +260,8 @@ class ValidateComplaintForm(FormValidationAction):
         text = turn.text or ""
         if find_phone(text) or any(turn.spans(e) for e in ("amount", "respondent", "place")):
             return True
+        if _GO_ON.match(text.strip()):
+            return True  # '继续投诉', whatever the NLU took it for, is no stop: the form asks on
         if requested in UNKNOWN_VALUES and is_unknown(clean_answer(text)):
             return True  # 不清楚 / 记不清了 is an answer, not a wish to stop
         if requested == "consent_disclose":

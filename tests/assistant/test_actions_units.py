@@ -28,6 +28,7 @@ from actions.complaint import (
     ActionSubmitComplaint, ValidateComplaintForm, ValidateRetryForm, required_slots, ticket_payload,
 )
 from actions.extraction import corrected_value, evidence_from, field_named, promise_from
+from actions.fallback import ActionYesOrNo
 from actions.parsing import (
     amount_from_text, find_id_numbers, find_phone, find_query_code, find_ticket_number, format_yuan, is_valid_phone,
     mask_id_number, mask_ids, mask_phone, normalize_phone, parse_amount,
@@ -732,11 +733,14 @@ class FollowsTheCitizenTest(FormTestCase):
         self.assertIn("请留一个联系电话", c.texts())
 
     def test_going_on_after_the_stop_question_is_no_answer(self):
-        c = self.at("place")
-        c.say("继续投诉", "complain")
-        c.run(ValidateComplaintForm())
-        self.assertIsNone(c.slots.get("place"))
-        self.assertEqual(c.slots["requested_slot"], "place")
+        for intent in ("complain", "stop"):
+            with self.subTest(intent=intent):
+                c = self.at("place")
+                c.say("继续投诉", intent)
+                events = c.run(ValidateComplaintForm())
+                self.assertNotIn("action_execution_rejected", [e["event"] for e in events])
+                self.assertIsNone(c.slots.get("place"))
+                self.assertEqual(c.slots["requested_slot"], "place")
 
     def test_an_opening_is_not_the_story_and_the_story_after_it_is(self):
         c = Conversation()
@@ -997,11 +1001,34 @@ class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual((sent["auth"], sent["conversation"]), ("Bearer t0ken", c.tracker().sender_id))
 
 
+class YesOrNoTest(unittest.TestCase):
+    def run_after(self, bot: Dict[str, Any], text: str, intent: str):
+        c = Conversation().say("区住建局欠我们公司的工程款三十五万，一直不给", "nlu_fallback")
+        c.events.append({"event": "bot", "text": "……", "metadata": bot})
+        c.say(text, intent)
+        d = CollectingDispatcher()
+        events = asyncio.run(ActionYesOrNo().run(d, c.tracker(), DOMAIN))
+        return events, [m.get("response") for m in d.messages]
+
+    def test_a_typed_yes_to_did_you_mean_starts_what_was_guessed(self):
+        guessed = {"utter_action": "utter_did_you_mean", "guess": "complain"}
+        events, said = self.run_after(guessed, "是的", "affirm")
+        self.assertEqual((events, said), ([{"event": "followup", "timestamp": None, "name": "complaint_form"}], []))
+        events, said = self.run_after({**guessed, "guess": "query_status"}, "对", "affirm")
+        self.assertEqual(events[0]["name"], "status_form")
+
+    def test_a_yes_or_no_with_nothing_asked_gets_how_can_i_help(self):
+        for bot, text, intent in (({"utter_action": "utter_greet"}, "是的", "affirm"),
+                                  ({"utter_action": "utter_did_you_mean", "guess": "complain"}, "不是", "deny")):
+            with self.subTest(text=text):
+                self.assertEqual(self.run_after(bot, text, intent), ([], ["utter_how_can_i_help"]))
+
+
 class WordingTest(unittest.TestCase):
     def test_every_response_an_action_names_is_in_the_domain(self):
         named = set()
         for path in (ROOT / "actions").glob("*.py"):
-            named |= set(re.findall(r"\"(utter_\w+)\"", path.read_text(encoding="utf-8")))
+            named |= set(re.findall(r"\"(utter_(?!action\")\w+)\"", path.read_text(encoding="utf-8")))
         self.assertGreater(len(named), 40)
         self.assertEqual(sorted(n for n in named if n not in RESPONSES), [])
 
