@@ -173,12 +173,19 @@ def record_outbound(
 
 def claim_pending(session: Session, conv_id: str, owner: str, now: datetime, until: datetime) -> list[Message]:
     """Lease this conversation's unleased waiting messages (oldest first) to
-    `owner`. A leased message is being forwarded by whoever holds the lease
-    (leases run out after the give-up time, so a crashed process's are freed)."""
+    `owner`, up to the first one still leased. A leased message is being
+    forwarded by whoever holds the lease, who then claims what follows it, so
+    the assistant hears a conversation in order even when two turns race (leases
+    run out after the give-up time, so a crashed process's are freed)."""
     free = or_(PendingMessage.lease_until.is_(None), PendingMessage.lease_until < now)
-    claimed = [row[0] for row in session.execute(
-        select(PendingMessage.message_id).where(PendingMessage.conversation_id == conv_id, free)
-    ).all()]
+    claimed = []
+    for message_id, lease_until in session.execute(
+        select(PendingMessage.message_id, PendingMessage.lease_until)
+        .where(PendingMessage.conversation_id == conv_id).order_by(PendingMessage.message_id)
+    ).all():
+        if lease_until is not None and lease_until >= now:
+            break
+        claimed.append(message_id)
     if not claimed:
         return []
     session.execute(

@@ -3,10 +3,12 @@ down; odd input; messages the back office sends later."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 
 from bot.gateway import texts
+from bot.gateway import transcript as tr
 from bot.gateway.transcript import original_text
 from intake_store.db import session_scope
 from intake_store.models import Message, Notification
@@ -213,3 +215,20 @@ async def test_a_message_sent_again_after_its_app_process_died_is_told_saved(cha
     assert texts_stored.count("芝罘区向阳街道办欠我们公司工程款三十万") == 1 and texts_stored.count(texts.SAVED_NOTICE) == 1
     assert fake_rasa.texts() == ["你好"]  # not forwarded while the dead process's lease holds
     await ws.close()
+
+
+async def test_a_later_message_never_overtakes_one_still_being_forwarded(chat):
+    """Two turns racing (a button press, then a message typed at once): the second
+    waits for whoever holds the first, who forwards it next, so the assistant
+    hears the conversation in order."""
+    store, now = chat.relay.store, chat.relay.now()
+    first = await store.run(tr.take_inbound, "web", "racer", "确认提交", now, lease=("one", now + timedelta(minutes=2)))
+    second = await store.run(tr.take_inbound, "web", "racer", "谢谢", now, lease=("two", now + timedelta(minutes=2)))
+    assert first.next_in_line and not second.next_in_line
+    conv_id = tr.conversation_id("web", "racer")
+
+    assert await store.run(tr.claim_pending, conv_id, "two", now, now + timedelta(minutes=2)) == []
+    # Once the first holder's lease has run out (it died), both are claimed, oldest first.
+    later = now + timedelta(minutes=3)
+    claimed = await store.run(tr.claim_pending, conv_id, "two", later, later + timedelta(minutes=2))
+    assert [m.text for m in claimed] == ["确认提交", "谢谢"]
