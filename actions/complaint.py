@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -86,7 +86,7 @@ _CONSENT_YES = re.compile(
 _RETRY = re.compile(r"重新提交|再提交|重新发|再试|重试|提交|再来一次|再发一次|试一下|试试")
 _NOT_NOW = re.compile(r"不|别|算了|取消")
 # Going on with the complaint is no answer to the question asked.
-_GO_ON = re.compile(r"^(?:那就|好吧|还是)?(?:继续|接着)(?:投诉|说|吧|登记)*[。！!吧]*$")
+_GO_ON = re.compile(r"^(?:不|不是|没有|别)?[，,、 ]*(?:那就|好吧|还是)?(?:继续|接着)(?:投诉|说|吧|登记)*[。！!吧]*$")
 
 # The words that ask for anonymity; a phone number said in the same breath wins.
 # What an unclear answer to each question becomes after two tries, so the form
@@ -827,6 +827,25 @@ class ActionSubmitComplaint(Action):
         ]
 
 
+class ActionAskConfirmStop(Action):
+    """算了 before the complaint is filed: "确定不投诉了吗？". An answer to
+    that question the NLU takes for another stop is read by its words:
+    继续投诉 goes on, anything else (不投诉了, 算了) confirms."""
+
+    def name(self) -> Text:
+        return "action_ask_confirm_stop"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        bot = next((e for e in reversed(tracker.events) if e.get("event") == "bot"), None)
+        if ((bot or {}).get("metadata") or {}).get("utter_action") != "utter_ask_confirm_stop":
+            dispatcher.utter_message(response="utter_ask_confirm_stop")
+            return []
+        loop = (tracker.active_loop or {}).get("name")
+        if loop and _GO_ON.match(latest_turn(tracker).text.strip()):
+            return [FollowupAction(loop)]
+        return [FollowupAction("action_cancel_complaint")]
+
+
 class ActionCancelComplaint(Action):
     """算了 confirmed: forget the complaint."""
 
@@ -835,7 +854,7 @@ class ActionCancelComplaint(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(response="utter_complaint_cancelled")
-        return _clear_run() + [SlotSet("submit_pending", False), SlotSet("requested_slot", None)]
+        return _clear_run() + [SlotSet("submit_pending", False), SlotSet("requested_slot", None), ActiveLoop(None)]
 
 
 class ValidateRetryForm(FormValidationAction):

@@ -25,7 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import status
 from actions.complaint import (
-    ActionSubmitComplaint, ValidateComplaintForm, ValidateRetryForm, required_slots, ticket_payload,
+    ActionAskConfirmStop, ActionSubmitComplaint, ValidateComplaintForm, ValidateRetryForm, required_slots, ticket_payload,
 )
 from actions.extraction import corrected_value, evidence_from, field_named, promise_from
 from actions.fallback import ActionYesOrNo
@@ -1022,6 +1022,25 @@ class YesOrNoTest(unittest.TestCase):
                                   ({"utter_action": "utter_did_you_mean", "guess": "complain"}, "不是", "deny")):
             with self.subTest(text=text):
                 self.assertEqual(self.run_after(bot, text, intent), ([], ["utter_how_can_i_help"]))
+
+
+class ConfirmStopTest(unittest.TestCase):
+    def after(self, bot: str, text: str):
+        c = Conversation().say("区住建局欠我们公司的工程款三十五万，一直不给", "complain")
+        c.events.append({"event": "bot", "text": "……", "metadata": {"utter_action": bot}})
+        c.say(text, "stop")
+        d = CollectingDispatcher()
+        events = asyncio.run(ActionAskConfirmStop().run(d, c.tracker(), DOMAIN))
+        return [e.get("name") for e in events], [m.get("response") for m in d.messages]
+
+    def test_stop_is_asked_about_first(self):
+        self.assertEqual(self.after("utter_ask_place", "算了"), ([], ["utter_ask_confirm_stop"]))
+
+    def test_the_answer_to_the_stop_question_is_read_by_its_words(self):
+        for text, then in (("继续投诉", "complaint_form"), ("不，继续", "complaint_form"),
+                           ("不投诉了", "action_cancel_complaint"), ("算了", "action_cancel_complaint")):
+            with self.subTest(text=text):
+                self.assertEqual(self.after("utter_ask_confirm_stop", text), ([then], []))
 
 
 class WordingTest(unittest.TestCase):
