@@ -18,8 +18,8 @@ from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from sqlalchemy import create_engine, text
 
+from intake_store.app import build_backoffice, create_app
 from intake_store.settings import Settings
-from intake_store.web import build_backoffice, create_app
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TOKEN = "bench-token"

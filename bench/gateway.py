@@ -30,9 +30,8 @@ from sqlalchemy import func, select
 
 from bench.backoffice import fresh_pg, pct
 from bot.gateway import texts
-from bot.gateway.models import PendingMessage
 from intake_store.db import make_engine, migrate, session_scope
-from intake_store.models import Message
+from intake_store.models import Message, PendingMessage
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the real-assistant launcher the end-to-end tests use

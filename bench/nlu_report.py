@@ -6,10 +6,10 @@ held-out split, training time, parse latency. Prints, never judges.
 0. The category model (`intake_store.category_model`) on the development part
    of the real cases (never trained on): category within the acceptable set,
    exact macro-F1, 政务失信-vs-other F1, routing (lead or assisting body one a
-   careful 派单员 would involve), the ten worst confusions, calibration (ECE
-   and a reliability table), against a baseline trained on the chat-style
-   examples alone in the same run; the synthetic held-out complaints; and
-   `hotline classify` on 100 texts from cold.
+   careful 派单员 would involve), the ten worst confusions, exact F1 per
+   category, calibration (ECE and a reliability table), against a baseline
+   trained on the chat-style examples alone in the same run; the synthetic
+   held-out complaints; and `hotline classify` on 100 texts from cold.
 1. `rasa test nlu` on nlu_data/test with the model: intent macro-F1 and
    weighted F1, entity F1 per entity and extractor, the 10 worst confusion pairs.
 2. `rasa train nlu` into a temp dir, timed (the NLU part of the model only).
@@ -37,9 +37,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from intake_store import assistant, category_model, evaluation, realcases  # noqa: E402
-from intake_store.catalog import default_catalog  # noqa: E402
-from intake_store.understanding import understand  # noqa: E402
+from intake_store import assistant, category_model, evaluation, realcases
+from intake_store.catalog import default_catalog
+from intake_store.understanding import understand
 
 ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 
@@ -214,6 +214,11 @@ def category_report() -> None:
     print("  worst confusions (true → predicted, outside the acceptable set):")
     for truth, guess, count in evaluation.worst_confusions(dev, preds):
         print(f"    {truth} → {guess}: {count}")
+    truth = [c.category for c in dev]
+    support = Counter(truth)
+    print("  exact F1 per category (weakest first):")
+    for code, f1 in sorted(evaluation.f1_scores(truth, [p.category for p in preds]).items(), key=lambda kv: kv[1]):
+        print(f"    {code:<20} {f1:.2f}  n={support[code]}")
 
     correct = [p.category == c.category for c, p in zip(dev, preds)]
     table = evaluation.reliability(correct, [p.confidence for p in preds])

@@ -22,10 +22,10 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from bench.backoffice import fresh_pg
+from intake_store.app import build_backoffice
 from intake_store.catalog import Department, default_catalog
 from intake_store.integrity import rules, scorecards
 from intake_store.settings import Settings
-from intake_store.web import build_backoffice
 
 CATEGORIES = ["arrears", "wage_arrears", "investment_promise", "procurement", "ppp", "approval", "disclosure", "other"]
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from .models import ApiToken, Department, utcnow
-from .tickets import Viewer
+from .tickets.viewer import Viewer
 
 # partner: another system that files complaints and reads public data through
 # Open311, nothing else (the service token is the assistant's and sees everything).

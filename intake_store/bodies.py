@@ -22,12 +22,9 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 import yaml
 
-if TYPE_CHECKING:
-    from .catalog import Catalog, Department
+from .catalog import Catalog, Department
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "bodies.yml"
 
@@ -570,6 +567,17 @@ def resolve(name: str | None, catalog: Catalog) -> Body | None:
         head = _Head("人民政府", GOVERNMENT, None, None)
         return _describe(v, text[start:], head, places, None, "", start, len(text))
     return Body(text=text, kind=OTHER, end=len(text))
+
+
+def find_department(text: str | None, catalog: Catalog) -> Department | None:
+    """The catalog body a citizen's wording names, if it really is one.
+
+    "莱山区黄海路街道" is the street office, "人社局" the city's 人社局;
+    "芝罘区财政局", "济南市财政局" and "烟台市人民政府" are none (see
+    `resolve` for what they are instead).
+    """
+    body = resolve(text, catalog)
+    return catalog.departments[body.department] if body and body.department else None
 
 
 def _kind_of_catalog(catalog: Catalog, code: str) -> str:

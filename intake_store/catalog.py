@@ -95,18 +95,6 @@ class Catalog:
         merged = {**base.__dict__, **override}
         return ClockRule(**merged)
 
-    def find_department(self, text: str | None) -> Department | None:
-        """The catalog body a citizen's wording names, if it really is one.
-
-        "莱山区黄海路街道" is the street office, "人社局" the city's 人社局;
-        "芝罘区财政局", "济南市财政局" and "烟台市人民政府" are none (see
-        `bodies.resolve` for what they are instead).
-        """
-        from .bodies import resolve
-
-        body = resolve(text, self)
-        return self.departments[body.department] if body and body.department else None
-
     def district_of(self, dept: Department) -> Department | None:
         """The 区县 a local body belongs to (itself for a 区县)."""
         if dept.level == "区县":

@@ -1,4 +1,7 @@
-"""`hotline`: the one entry point (serve, run everything, migrate, tokens, train, classify)."""
+"""`hotline`: the one entry point (serve, run everything, migrate, tokens, train, classify).
+
+Each command imports what it uses when it runs, so `hotline --help`, `status`
+and `classify` start without loading the web app and the database layer."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +9,6 @@ import logging
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import time
 from importlib.metadata import entry_points
@@ -20,7 +22,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """The app service: back office API, plus whatever installed parts add to it."""
     from aiohttp import web
 
-    from .web import create_app
+    from .app import create_app
 
     settings = get_settings()
     try:
@@ -42,7 +44,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from .catalog import default_catalog
     from .db import make_engine, migrate, session_scope
     from .deployment import ensure_tracker_database
-    from .tickets import load_defaults
+    from .tickets.seeding import load_defaults
 
     url = get_settings().database_url
     migrate(url)
@@ -64,7 +66,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_load_defaults(args: argparse.Namespace) -> int:
     from .catalog import default_catalog
     from .db import make_engine, migrate, session_scope
-    from .tickets import load_defaults
+    from .tickets.seeding import load_defaults
 
     url = get_settings().database_url
     migrate(url)
@@ -103,10 +105,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_jobs(args: argparse.Namespace) -> int:
     """The deadline jobs: what is scheduled and what ran, or one sweep now."""
+    from .app import build_backoffice
     from .db import session_scope
     from .jobs.report import describe
     from .jobs.runner import sweep
-    from .web import build_backoffice
 
     settings = get_settings()
     bo = build_backoffice(settings)
@@ -126,9 +128,9 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 def cmd_integrity_backfill(args: argparse.Namespace) -> int:
     """Scorecard rows for tickets filed before the integrity feature was installed."""
+    from .app import build_backoffice
     from .db import session_scope
     from .integrity.store import backfill_facts
-    from .web import build_backoffice
 
     bo = build_backoffice(get_settings())
     total = 0

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Numeric, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -65,15 +65,6 @@ class Category(SQLModel, table=True):
     complex: bool = False
     respondent_assists: bool = False
     clocks: dict = json_column(dict)
-
-
-class RoutingRule(SQLModel, table=True):
-    __tablename__ = "routing_rule"
-    id: int | None = Field(default=None, primary_key=True)
-    category_code: str = Field(foreign_key="category.code", max_length=64, index=True)
-    district_code: str | None = Field(default=None, max_length=64)  # null: anywhere
-    lead_code: str = Field(max_length=64)  # a department code or "local" (the 区县 where it happened)
-    co_codes: list[str] = json_column(list)
 
 
 class Ticket(SQLModel, table=True):
@@ -169,6 +160,9 @@ class Conversation(SQLModel, table=True):
 
 
 class Message(SQLModel, table=True):
+    # A Telegram update, a web client's message id or an outbox notification is
+    # stored once per conversation even when it arrives twice.
+    __table_args__ = (Index("uq_message_conversation_external", "conversation_id", "external_id", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: str = Field(foreign_key="conversation.id", max_length=200, index=True)
     direction: str = Field(max_length=3)  # in | out
@@ -176,6 +170,25 @@ class Message(SQLModel, table=True):
     at: datetime = ts_column(nullable=False)
     external_id: str | None = Field(default=None, max_length=100)  # Rasa or Telegram message id
     meta: dict = json_column(dict)
+
+
+class PendingMessage(SQLModel, table=True):
+    """A citizen's message the assistant has not answered yet.
+
+    Written with the message, deleted with the answer: whatever is left here
+    when Rasa is down is forwarded again once it is back. A lease keeps two
+    app processes from forwarding the same message at once.
+    """
+
+    __tablename__ = "pending_message"
+    message_id: int = Field(sa_column=Column(Integer, ForeignKey("message.id", ondelete="CASCADE"), primary_key=True))
+    conversation_id: str = Field(max_length=200, index=True)
+    queued_at: datetime = ts_column(nullable=False)
+    lease_owner: str | None = Field(default=None, max_length=40)
+    lease_until: datetime | None = ts_column(nullable=True)
+    attempts: int = 0
+    notified: bool = False  # the citizen has been told it is saved
+    last_error: str | None = Field(default=None, max_length=500)
 
 
 class Notification(SQLModel, table=True):

@@ -7,38 +7,32 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
+from . import texts
 from .lifecycle import Event, Life
 from .models import Complainant, Ticket
 from .outbox import notify
-from .tickets import Backoffice
-
-# The reason a ticket is closed with when the 回访 window ends without a rating.
-UNRATED = "未评价"
+from .tickets.backoffice import Backoffice
 
 
 def citizen_message(bo: Backoffice, ticket: Ticket, event: Event, life: Life) -> str | None:
     """The Chinese text for an event the citizen should hear about, or None."""
     n = ticket.number
     if event.action == "reply":
-        return (f"您的工单 {n} 已有答复：\n{life.reply_text}\n\n"
-                "请对办理结果评价：非常满意、满意、一般、不满意（直接回复其中一项即可）。")
+        return texts.replied(n, life.reply_text)
     if event.action == "extension_approve":
-        d = event.payload.get("new_due")
-        return (f"您的工单 {n} 办理期限已延长至 {d.year}年{d.month}月{d.day}日，"
-                f"原因：{event.payload.get('request_reason') or event.reason}。")
+        return texts.extended(n, event.payload.get("new_due"), event.payload.get("request_reason") or event.reason)
     if event.action == "reject":
-        return f"您的工单 {n} 经审核不予受理，原因：{event.reason}。如有疑问可回复“转人工”。"
+        return texts.rejected(n, event.reason)
     if event.action == "merge":
-        return f"您的工单 {n} 与同一事项的工单 {life.merged_into} 合并办理，请用新工单号查询进度。"
+        return texts.merged(n, life.merged_into)
     if event.action == "reopen" or (event.action == "follow_up" and life.state == "reopened"):
-        return f"您的工单 {n} 已重新交办（重办），承办单位将重新办理并答复。"
+        return texts.reopened(n)
     if event.action == "follow_up" and life.state == "supervising":
-        return f"您的工单 {n} 已转督办部门跟进。"
+        return texts.supervising(n)
     if event.action == "pause":
-        return f"您的工单 {n} 需要您补充材料：{event.reason}。补充后办理时限继续计算。"
-    if event.action == "close" and event.reason == UNRATED:
-        return (f"您的工单 {n} 在回访期限内没有收到您的评价，已按“未评价”办结。"
-                "您仍可凭工单号和查询码查询办理情况。")
+        return texts.paused(n, event.reason)
+    if event.action == "close" and event.reason == texts.UNRATED:
+        return texts.closed_unrated(n)
     return None
 
 

@@ -42,7 +42,7 @@ class Pass:
     async def _guarded(self) -> None:
         try:
             await self.fn()
-        except Exception:  # noqa: BLE001 - e.g. the database is down: the next run tries again
+        except Exception:  # e.g. the database is down: the next run tries again
             log.exception("%s failed; the next run will try again", self.name)
 
     async def finish(self) -> None:

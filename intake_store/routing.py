@@ -49,15 +49,6 @@ class Route:
     dispatch_co: tuple[str, ...] = ()
     respondent: Body | None = None  # the accused body as resolved
 
-    def as_dict(self) -> dict:
-        return {
-            "category": self.category,
-            "lead": self.lead,
-            "lead_name": self.lead_name,
-            "co": list(self.co),
-            "co_names": list(self.co_names),
-        }
-
 
 def route(
     category: str | None,

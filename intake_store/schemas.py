@@ -1,5 +1,5 @@
-"""What the HTTP API accepts and returns. Unknown fields are refused, so a
-typo in a client is an error, not silently lost data."""
+"""What the HTTP API accepts (what it returns: `responses`). Unknown fields are
+refused, so a typo in a client is an error, not silently lost data."""
 from __future__ import annotations
 
 from datetime import date

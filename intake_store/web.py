@@ -1,43 +1,31 @@
-"""The aiohttp application: wiring, middlewares for errors and auth, typed state.
+"""What every handler of the app uses: the app's typed state, errors as JSON
+in Chinese, the bearer-token check, reading a body, one unit of work.
 
-Handlers live in `api.py`; they parse, call `tickets`, and shape the answer.
+The application itself is assembled in `app.py`; handlers live in `api.py`
+and in each feature's package.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from .auth import viewer_for_token
-from .catalog import Catalog, default_catalog
-from .db import make_engine, migrate, session_scope
+from .db import session_scope
 from .lifecycle import TransitionError
-from .models import CalendarOverride
-from .jobs import setup as setup_deadline_jobs
-from .jobs.runner import ring_alarm
-from . import logsafe
-from .headers import security_headers
-from .throttle import THROTTLES, Throttles
-from .integrity import on_ticket_event as integrity_listener
-from .integrity import setup as setup_integrity
-from .notifications import notify_citizen
 from .outbox import Sender
-from .settings import Settings, get_settings
-from .tickets import Backoffice, NotFound, Viewer, load_defaults
-from .workcalendar import WorkCalendar, load_overrides
+from .settings import Settings
+from .tickets.backoffice import Backoffice
+from .tickets.lookup import NotFound
+from .tickets.viewer import Viewer
 
 log = logging.getLogger("hotline.web")
 T = TypeVar("T")
-
-# What follows from every ticket event, in the same transaction (see tickets.EventListener).
-EVENT_LISTENERS = (notify_citizen, ring_alarm, integrity_listener)
 
 BACKOFFICE = web.AppKey("backoffice", Backoffice)
 # One outbox sender per app process; features register their channels on it
@@ -80,7 +68,7 @@ FIELD_ERRORS = {
 }
 
 
-def _validation_details(exc: ValidationError) -> list[dict]:
+def validation_details(exc: ValidationError) -> list[dict]:
     out = []
     for err in exc.errors(include_url=False, include_input=False):
         out.append({
@@ -99,7 +87,7 @@ async def errors_middleware(request: web.Request, handler):
     except ApiError as e:
         return error_response(e.status, e.message, e.code, e.details)
     except ValidationError as e:
-        return error_response(422, "请求内容不符合要求，请按提示修改后重试。", "validation_error", _validation_details(e))
+        return error_response(422, "请求内容不符合要求，请按提示修改后重试。", "validation_error", validation_details(e))
     except TransitionError as e:
         status = TRANSITION_STATUS.get(e.code, 409)
         if e.code.endswith("_required") or e.code.startswith("invalid_") or e.code.startswith("unknown_"):
@@ -172,69 +160,3 @@ async def in_session(request: web.Request, fn: Callable[[Session], T], *, write:
             return fn(session)
 
     return await asyncio.to_thread(work)
-
-
-def calendar_with_db_overrides(session: Session) -> WorkCalendar:
-    """The calendar: library + overrides file + the operators' overrides table."""
-    overrides = load_overrides()
-    for row in session.execute(select(CalendarOverride)).scalars():
-        overrides[row.day] = row.working
-    return WorkCalendar(overrides=overrides)
-
-
-def build_backoffice(settings: Settings, *, catalog: Catalog | None = None, now: Callable[[], datetime] | None = None) -> Backoffice:
-    """Migrate, load the default catalog, and assemble what handlers need.
-    With several replicas, `hotline migrate` does the first two once instead."""
-    if settings.migrate_on_start:
-        migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
-    catalog = catalog or default_catalog()
-    with session_scope(engine) as session:
-        if settings.migrate_on_start:
-            load_defaults(session, catalog)
-        calendar = calendar_with_db_overrides(session)
-    return Backoffice(
-        engine=engine,
-        catalog=catalog,
-        calendar=calendar,
-        secret=settings.secret(),
-        now=now or (lambda: datetime.now(timezone.utc)),
-        listeners=EVENT_LISTENERS,
-    )
-
-
-def create_app(settings: Settings | None = None, *, backoffice: Backoffice | None = None,
-               extra_setup: list[Callable[[web.Application], None]] | None = None) -> web.Application:
-    """The back office application. `extra_setup` lets the gateway add its routes
-    to the same application without the back office knowing about it."""
-    from . import api, console, periodic  # noqa: PLC0415 - routes import this module's helpers
-
-    settings = settings or get_settings()
-    logsafe.hide(settings.hotline_service_token, settings.rasa_api_token, settings.telegram_bot_token,
-                 settings.wechat_app_secret, settings.wechat_token, settings.wechat_encoding_aes_key)
-    app = web.Application(middlewares=[security_headers, errors_middleware, auth_middleware], client_max_size=settings.max_body_bytes)
-    app[SETTINGS] = settings
-    app[THROTTLES] = Throttles.from_settings(settings)
-
-    app[SENDER] = Sender(engine=None, now=lambda: datetime.now(timezone.utc))
-    periodic.setup(app)  # the one scheduler: outbox, deadline sweep, the gateway's retries
-
-    async def lifecycle_ctx(app: web.Application):
-        bo = backoffice or await asyncio.to_thread(build_backoffice, settings)
-        logsafe.hide(bo.secret)
-        app[BACKOFFICE] = bo
-        sender = app[SENDER]
-        sender.engine, sender.now = bo.engine, bo.now
-        periodic.every(app, settings.outbox_poll_seconds, sender.run_once, id="outbox", name="发送待发消息")
-        yield
-        if backoffice is None:
-            bo.engine.dispose()
-
-    app.cleanup_ctx.append(lifecycle_ctx)
-    setup_deadline_jobs(app)  # reminders, 督办 and 回访 on a schedule; the "portal" outbox channel
-    app.router.add_routes(api.routes)
-    console.setup(app)  # the back office's pages: operator console, department portal, sign-in
-    setup_integrity(app)  # dishonesty records, scorecards, dashboard, Open311
-    for setup in extra_setup or []:
-        setup(app)
-    return app

@@ -12,14 +12,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from intake_store.app import EVENT_LISTENERS
 from intake_store.catalog import default_catalog
 from intake_store.db import make_engine, migrate, session_scope
-from intake_store.tickets import Backoffice, load_defaults
-from intake_store.web import EVENT_LISTENERS
+from intake_store.tickets.backoffice import Backoffice
+from intake_store.tickets.seeding import load_defaults
 from intake_store.workcalendar import default_calendar
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -68,7 +70,9 @@ def pg_server() -> str:
     return PG_ADMIN_URL
 
 
-def _new_pg_database(admin_url: str) -> tuple[str, callable]:
+def new_pg_database(admin_url: str) -> tuple[str, Callable[[], None]]:
+    """A new, empty PostgreSQL database: its URL, and how to drop it (with the
+    tracker database `hotline run` creates beside it for Rasa)."""
     name = f"hotline_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
@@ -77,10 +81,19 @@ def _new_pg_database(admin_url: str) -> tuple[str, callable]:
 
     def drop():
         with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for db in (name, f"{name}_rasa"):
+                c.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
         admin.dispose()
 
     return url, drop
+
+
+@pytest.fixture
+def pg_database(pg_server):
+    """A new, empty PostgreSQL database for one test (not migrated), dropped afterwards."""
+    url, drop = new_pg_database(pg_server)
+    yield url
+    drop()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -92,7 +105,7 @@ def db_url(request, tmp_path_factory):
         yield url
         return
     admin = request.getfixturevalue("pg_server")
-    url, drop = _new_pg_database(admin)
+    url, drop = new_pg_database(admin)
     migrate(url)
     yield url
     drop()

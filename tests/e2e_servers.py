@@ -65,13 +65,14 @@ class Service:
     env: dict[str, str]
     log: Path
     ready_url: str
+    cwd: Path = assistant.ROOT
     proc: subprocess.Popen | None = field(default=None, repr=False)
 
-    def start(self) -> "Service":
+    def start(self, timeout: float = START_TIMEOUT) -> "Service":
         with open(self.log, "ab") as handle:
-            self.proc = subprocess.Popen(self.command, cwd=assistant.ROOT, env=self.env, stdout=handle,
+            self.proc = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, stdout=handle,
                                          stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}")
@@ -79,7 +80,7 @@ class Service:
                 return self
             time.sleep(0.5)
         self.stop()
-        raise RuntimeError(f"{self.name} did not answer {self.ready_url}:\n{self.log_tail()}")
+        raise RuntimeError(f"{self.name} did not answer {self.ready_url} within {timeout:.0f} s:\n{self.log_tail()}")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.proc is None or self.proc.poll() is not None:

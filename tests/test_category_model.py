@@ -133,11 +133,12 @@ def test_development_figures_hold(model, cases) -> None:
             evaluation.reliability([g == t for g, t in zip(guess, truth)], [p.confidence for p in preds])),
     }
     print(figures)
-    assert figures["acceptable"] >= 0.90
-    assert figures["macro_f1"] >= 0.72
+    # About two points under what `python -m bench nlu_report --category-only` measures.
+    assert figures["acceptable"] >= 0.93
+    assert figures["macro_f1"] >= 0.74
     assert figures["dishonesty_f1"] >= 0.90
     assert figures["route"] >= 0.90
-    assert figures["ece"] <= 0.10
+    assert figures["ece"] <= 0.07
 
 
 def test_reliability_table_and_calibration_error_by_hand() -> None:

@@ -1,5 +1,6 @@
 """The `hotline` entry point and the set-up scripts, as a newcomer meets them."""
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,12 +36,42 @@ def test_load_defaults_and_issue_a_token(tmp_path):
     assert stored != token.stdout.strip() and len(stored) == 64  # only the hash is kept
 
 
+def _bare_path(tmp_path: Path) -> Path:
+    """A PATH with only what scripts/find-python310 needs, and no Python of this machine."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "ls", "sort"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    return bin_dir
+
+
+def _fake_python(path: Path, answers_310: bool) -> None:
+    """An interpreter that says whether it is 3.10 (the script asks it, it never trusts the name)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!/bin/sh\nexit {0 if answers_310 else 1}\n")
+    path.chmod(0o755)
+
+
 def test_missing_python_310_is_one_clear_sentence(tmp_path):
-    # No pyenv and no python3.10 on PATH: the set-up says what to install.
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    # No pyenv; the only python3.10 on PATH is not 3.10 (a leftover shim): the set-up says what to install.
+    bin_dir = _bare_path(tmp_path)
+    _fake_python(bin_dir / "python3.10", answers_310=False)
+    env = {"PATH": str(bin_dir), "HOME": str(tmp_path)}
     r = subprocess.run([str(ROOT / "scripts" / "find-python310")], capture_output=True, text=True, env=env)
-    if r.returncode == 0:  # this machine has a system python3.10 on /usr/bin
-        assert r.stdout.strip().endswith("python3.10")
-        return
-    assert r.returncode == 1
+    assert r.returncode == 1 and r.stdout == ""
     assert r.stderr.count("\n") == 1 and "Python 3.10" in r.stderr and "install" in r.stderr
+
+
+def test_the_newest_python_310_under_pyenv_is_found_before_one_on_path(tmp_path):
+    bin_dir = _bare_path(tmp_path)
+    _fake_python(bin_dir / "python3.10", answers_310=True)
+    versions = tmp_path / ".pyenv" / "versions"  # pyenv's default root when `pyenv` itself is not on PATH
+    for version in ("3.10.2", "3.10.13", "3.10.9"):
+        _fake_python(versions / version / "bin" / "python3.10", answers_310=True)
+    env = {"PATH": str(bin_dir), "HOME": str(tmp_path)}
+    r = subprocess.run([str(ROOT / "scripts" / "find-python310")], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == str(versions / "3.10.13" / "bin" / "python3.10")  # 3.10.13 is newer than 3.10.9
+    shutil.rmtree(versions)
+    r = subprocess.run([str(ROOT / "scripts" / "find-python310")], capture_output=True, text=True, env=env)
+    assert r.stdout.strip() == str(bin_dir / "python3.10")  # no pyenv version left: the one on PATH

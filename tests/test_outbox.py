@@ -4,27 +4,28 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from intake_store import tickets as T
 from intake_store.db import session_scope
 from intake_store.models import Notification
 from intake_store.outbox import LEASE, PermanentDeliveryError, Sender, lease, notify, outcome, record
 from intake_store.schemas import TicketIn
+from intake_store.tickets.commands import act, create_ticket
+from intake_store.tickets.viewer import Viewer
 
-SERVICE = T.Viewer("service", "assistant")
-LEAD = T.Viewer("department", "gxj", "industry")
+SERVICE = Viewer("service", "assistant")
+LEAD = Viewer("department", "gxj", "industry")
 
 
 def replied_ticket(bo, channel="telegram"):
     with session_scope(bo.engine) as s:
-        t, _ = T.create_ticket(bo, s, TicketIn(
+        t, _ = create_ticket(bo, s, TicketIn(
             idempotency_key="outbox-0001", channel=channel, sender_id="4242", conversation_id=f"{channel}:4242",
             description="区政府欠我们货款", category="arrears", category_confidence=0.95, amount_yuan=Decimal(1000),
         ), SERVICE)
         number = t.number
     with session_scope(bo.engine) as s:
-        T.act(bo, s, number, "accept", LEAD)
-        T.act(bo, s, number, "verify", LEAD, payload={"result": "属实", "findings": "确有拖欠"})
-        T.act(bo, s, number, "reply", LEAD, payload={"text": "已协调区财政12月底前付清。"})
+        act(bo, s, number, "accept", LEAD)
+        act(bo, s, number, "verify", LEAD, payload={"result": "属实", "findings": "确有拖欠"})
+        act(bo, s, number, "reply", LEAD, payload={"text": "已协调区财政12月底前付清。"})
     return number
 
 

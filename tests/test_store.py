@@ -5,17 +5,22 @@ import threading
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from intake_store import tickets as T
 from intake_store.db import session_scope
 from intake_store.lifecycle import TransitionError
 from intake_store.models import Complainant, Ticket, TicketEvent
 from intake_store.schemas import TicketIn
+from intake_store.tickets import commands
+from intake_store.tickets.history import events_of, life_and_clocks
+from intake_store.tickets.listing import Filters, list_tickets
+from intake_store.tickets.lookup import NotFound, get_ticket
+from intake_store.tickets.numbering import query_code
+from intake_store.tickets.viewer import Viewer, can_see
 
-SERVICE = T.Viewer("service", "assistant")
-OPERATOR = T.Viewer("operator", "op1")
-INDUSTRY = T.Viewer("department", "gxj", "industry")
+SERVICE = Viewer("service", "assistant")
+OPERATOR = Viewer("operator", "op1")
+INDUSTRY = Viewer("department", "gxj", "industry")
 
 
 def complaint(key="key-0001", **kw):
@@ -32,8 +37,8 @@ def complaint(key="key-0001", **kw):
 
 def create(bo, **kw):
     with session_scope(bo.engine) as s:
-        t, replayed = T.create_ticket(bo, s, complaint(**kw), SERVICE)
-        return t.number, T.query_code(bo.secret, t.query_nonce), replayed
+        t, replayed = commands.create_ticket(bo, s, complaint(**kw), SERVICE)
+        return t.number, query_code(bo.secret, t.query_nonce), replayed
 
 
 def test_ticket_number_is_date_and_sequence_and_the_query_code_is_separate(backoffice):
@@ -55,7 +60,7 @@ def test_same_idempotency_key_returns_the_same_ticket(backoffice):
 def test_complainant_identity_lives_apart_from_the_ticket(backoffice):
     number, _, _ = create(backoffice)
     with session_scope(backoffice.engine) as s:
-        ticket = T.get_ticket(s, number)
+        ticket = get_ticket(s, number)
         assert "13805351234" not in str(ticket.model_dump())
         person = s.execute(select(Complainant).where(Complainant.ticket_id == ticket.id)).scalar_one()
         assert person.phone == "13805351234" and person.name == "王女士"
@@ -64,7 +69,7 @@ def test_complainant_identity_lives_apart_from_the_ticket(backoffice):
 def test_anonymous_complaint_keeps_no_contact(backoffice):
     number, _, _ = create(backoffice, anonymous=True, consent_disclose=True)
     with session_scope(backoffice.engine) as s:
-        ticket = T.get_ticket(s, number)
+        ticket = get_ticket(s, number)
         person = s.execute(select(Complainant).where(Complainant.ticket_id == ticket.id)).scalar_one()
         assert person.phone is None and person.name is None
         assert ticket.consent_disclose is False
@@ -73,7 +78,7 @@ def test_anonymous_complaint_keeps_no_contact(backoffice):
 def test_confident_classification_is_dispatched_at_once_and_routed(backoffice):
     number, _, _ = create(backoffice)
     with session_scope(backoffice.engine) as s:
-        t = T.get_ticket(s, number)
+        t = get_ticket(s, number)
         assert t.state == "dispatched" and t.lead_code == "industry"
         assert "zhifu" in t.co_codes  # the local respondent's district assists
         assert t.respondent_code == "zhifu_xiangyang" and t.district_code == "zhifu"
@@ -82,9 +87,9 @@ def test_confident_classification_is_dispatched_at_once_and_routed(backoffice):
 def test_unsure_classification_waits_for_an_operator(backoffice):
     number, _, _ = create(backoffice, category="ppp", category_confidence=0.4)
     with session_scope(backoffice.engine) as s:
-        assert T.get_ticket(s, number).state == "submitted"
-        T.act(backoffice, s, number, "dispatch", OPERATOR, payload={})
-        assert T.get_ticket(s, number).lead_code == "finance"
+        assert get_ticket(s, number).state == "submitted"
+        commands.act(backoffice, s, number, "dispatch", OPERATOR, payload={})
+        assert get_ticket(s, number).lead_code == "finance"
 
 
 def test_derived_columns_always_equal_a_replay_of_the_events(backoffice, clock):
@@ -97,10 +102,10 @@ def test_derived_columns_always_equal_a_replay_of_the_events(backoffice, clock):
     for action, payload, reason in steps:
         clock.advance(hours=5)
         with session_scope(backoffice.engine) as s:
-            T.act(backoffice, s, number, action, INDUSTRY, payload=payload, reason=reason)
+            commands.act(backoffice, s, number, action, INDUSTRY, payload=payload, reason=reason)
         with session_scope(backoffice.engine) as s:
-            t = T.get_ticket(s, number)
-            life, clocks = T.life_and_clocks(backoffice, T.events_of(s, t))
+            t = get_ticket(s, number)
+            life, clocks = life_and_clocks(backoffice, events_of(s, t))
             assert t.state == life.state
             assert t.next_due_clock == {"accept": "verify", "verify": "reply", "reply": "follow_up"}[action]
             assert t.next_due_at == clocks[t.next_due_clock].due_at
@@ -110,9 +115,9 @@ def test_events_are_numbered_and_a_refused_action_writes_nothing(backoffice):
     number, _, _ = create(backoffice)
     with pytest.raises(TransitionError):
         with session_scope(backoffice.engine) as s:
-            T.act(backoffice, s, number, "reply", INDUSTRY, payload={"text": "x"})
+            commands.act(backoffice, s, number, "reply", INDUSTRY, payload={"text": "x"})
     with session_scope(backoffice.engine) as s:
-        t = T.get_ticket(s, number)
+        t = get_ticket(s, number)
         seqs = s.execute(select(TicketEvent.seq).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.seq)).scalars().all()
         assert seqs == [1, 2]
         assert t.state == "dispatched"
@@ -120,14 +125,14 @@ def test_events_are_numbered_and_a_refused_action_writes_nothing(backoffice):
 
 def test_only_the_lead_body_works_the_ticket(backoffice):
     number, _, _ = create(backoffice)
-    finance = T.Viewer("department", "cz", "finance")  # assisting: may see, may not act
-    outsider = T.Viewer("department", "hb", "environment")
+    finance = Viewer("department", "cz", "finance")  # assisting: may see, may not act
+    outsider = Viewer("department", "hb", "environment")
     with session_scope(backoffice.engine) as s:
-        assert T.can_see(s, T.get_ticket(s, number), finance)
+        assert can_see(s, get_ticket(s, number), finance)
         with pytest.raises(TransitionError, match="主办单位"):
-            T.act(backoffice, s, number, "accept", finance)
-        with pytest.raises(T.NotFound):
-            T.act(backoffice, s, number, "accept", outsider)
+            commands.act(backoffice, s, number, "accept", finance)
+        with pytest.raises(NotFound):
+            commands.act(backoffice, s, number, "accept", outsider)
 
 
 def test_concurrent_submissions_get_unique_numbers(backoffice):
@@ -148,14 +153,12 @@ def test_concurrent_submissions_get_unique_numbers(backoffice):
     assert len(set(numbers)) == 12
 
 
-def test_due_query_finds_overdue_open_tickets(backoffice, clock):
+def test_the_overdue_filter_finds_overdue_open_tickets(backoffice, clock):
     number, _, _ = create(backoffice)
     create(backoffice, key="other-0001", category="ppp", category_confidence=0.3)  # not dispatched: no running clock
     clock.advance(days=3)
     with session_scope(backoffice.engine) as s:
-        due = T.due_tickets(s, clock())
-        assert [t.number for t in due] == [number]
-        total, rows = T.list_tickets(backoffice, s, T.Filters(overdue=True), OPERATOR)
+        total, rows = list_tickets(backoffice, s, Filters(overdue=True), OPERATOR)
         assert total == 1 and rows[0].number == number
 
 
@@ -163,10 +166,10 @@ def test_merge_and_amend_are_events(backoffice):
     first, _, _ = create(backoffice, key="dup-00001")
     second, _, _ = create(backoffice, key="dup-00002", category_confidence=0.5)
     with session_scope(backoffice.engine) as s:
-        T.amend(backoffice, s, second, OPERATOR, {"category": "procurement", "urgent": True}, "分类有误")
-        T.act(backoffice, s, second, "merge", OPERATOR, payload={"into": first})
+        commands.amend(backoffice, s, second, OPERATOR, {"category": "procurement", "urgent": True}, "分类有误")
+        commands.act(backoffice, s, second, "merge", OPERATOR, payload={"into": first})
     with session_scope(backoffice.engine) as s:
-        t = T.get_ticket(s, second)
+        t = get_ticket(s, second)
         assert t.state == "merged" and t.merged_into == first and t.category_code == "procurement" and t.urgent
-        actions = [e.action for e in T.events_of(s, t)]
+        actions = [e.action for e in events_of(s, t)]
         assert actions == ["submit", "amend", "merge"]

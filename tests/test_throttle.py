@@ -3,9 +3,9 @@ that says when to try again; only a configured proxy may say who the caller is."
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from intake_store.app import create_app
 from intake_store.settings import Settings
 from intake_store.throttle import Window, client_address, networks
-from intake_store.web import create_app
 
 from test_api import COMPLAINT, SERVICE_TOKEN
 

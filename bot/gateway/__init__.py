@@ -1,16 +1,11 @@
-"""The chat gateway: citizens on the web chat page and on Telegram reach the
-Rasa assistant through here, and every message is kept in the transcript.
+"""The chat gateway: citizens on the web chat page, in a WeChat official
+account and on Telegram reach the Rasa assistant through here, and every
+message is kept in the transcript (the back office's conversation tables).
 
-`setup(app)` is loaded by `hotline serve` from the `hotline.app` entry-point
-group. The chat stack is imported inside it, so that the migration
-environment can import `bot.gateway.models` without it.
+`setup(app)` is loaded by `hotline serve` from the `hotline.app` entry-point group.
 """
 from __future__ import annotations
 
-from aiohttp import web
+from .wiring import setup_gateway as setup
 
-
-def setup(app: web.Application) -> None:
-    from .wiring import setup_gateway  # noqa: PLC0415
-
-    setup_gateway(app)
+__all__ = ["setup"]

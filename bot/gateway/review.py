@@ -8,16 +8,18 @@ from __future__ import annotations
 from aiohttp import web
 
 from intake_store.models import Conversation
+from intake_store.openapi import ApiRoutes
 from intake_store.web import BACKOFFICE, ApiError, in_session, json_ok, require
 
 from . import transcript as tr
 from intake_store.privacy import mask_personal
 
-routes = web.RouteTableDef()
+routes = ApiRoutes()
 FULL_VIEW_ROLES = ("operator", "service")
 
 
-@routes.get("/api/conversations/{conversation_id}")
+@routes.endpoint("GET", "/api/conversations/{conversation_id}", "对话记录及其产生的工单（督办角色看到的电话、身份证号已隐去）",
+                 roles=("operator", "service", "supervisor"))
 async def conversation(request: web.Request) -> web.Response:
     viewer = require(request, "operator", "supervisor", "service")
     conv_id = request.match_info["conversation_id"][:200]

@@ -23,6 +23,7 @@ from telegram.error import TelegramError
 from sqlmodel import Session
 
 from intake_store.models import Message
+from intake_store.openapi import ApiRoutes
 from intake_store.throttle import Window, chat_refused
 from intake_store.web import ApiError
 
@@ -229,10 +230,10 @@ class TelegramChannel:
 
 
 TELEGRAM = web.AppKey("telegram", TelegramChannel)
-routes = web.RouteTableDef()
+routes = ApiRoutes()  # served only when a webhook is set
 
 
-@routes.post(WEBHOOK_PATH)
+@routes.endpoint("POST", WEBHOOK_PATH, "Telegram Bot API 推送更新（仅在设置了 webhook 时）")
 async def webhook(request: web.Request) -> web.Response:
     channel = request.app.get(TELEGRAM)
     if channel is None:

@@ -18,13 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from intake_store.db import session_scope
-from intake_store.models import Conversation, Message, Ticket
+from intake_store.models import Conversation, Message, PendingMessage, Ticket
 
-from .models import PendingMessage
 from .rasa_client import Button, Reply
 
 T = TypeVar("T")
-CHANNELS = ("web", "telegram", "wechat")
 
 
 def conversation_id(channel: str, sender_id: str) -> str:

@@ -31,8 +31,9 @@ from sqlmodel import Session
 from intake_store.console.pages import cookie_secure
 from intake_store.lifecycle import STATE_NAMES
 from intake_store.models import Message, Ticket
+from intake_store.openapi import ApiRoutes
 from intake_store.throttle import Window, chat_refused
-from intake_store.tickets import query_code
+from intake_store.tickets.numbering import query_code
 from intake_store.web import ApiError, json_ok, read_json
 
 from . import texts
@@ -42,7 +43,7 @@ from .rasa_client import Reply
 from .relay import Relay
 
 log = logging.getLogger("hotline.gateway.web")
-routes = web.RouteTableDef()
+routes = ApiRoutes()
 STATIC = Path(__file__).resolve().parent / "static"
 COOKIE = "hotline_chat"
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -240,7 +241,7 @@ async def say(chat: WebChat, who: Visitor, data: SayIn) -> tr.Taken | None:
 
 # ---------------------------------------------------------------- routes
 
-@routes.get("/")
+@routes.route("GET", "/")
 async def page(request: web.Request) -> web.StreamResponse:
     who = visitor(request)
     response = web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
@@ -255,7 +256,8 @@ def _after(request: web.Request) -> int:
     return int(raw)
 
 
-@routes.get("/chat/api/messages")
+@routes.endpoint("GET", "/chat/api/messages", "网页聊天：本访客的对话记录和工单（after=最后一条消息编号）",
+                 query=(("after", "只返回编号大于它的消息"),))
 async def messages(request: web.Request) -> web.Response:
     chat, who = request.app[WEBCHAT], visitor(request)
     after = _after(request)
@@ -266,7 +268,7 @@ async def messages(request: web.Request) -> web.Response:
     return response
 
 
-@routes.post("/chat/api/messages")
+@routes.endpoint("POST", "/chat/api/messages", "网页聊天：发送一条消息（WebSocket 不可用时），返回新消息", body=SayIn)
 async def post_message(request: web.Request) -> web.Response:
     """The fallback when the page has no WebSocket: answers with everything new
     since `after`, the assistant's replies included when they came in time."""
@@ -286,7 +288,7 @@ async def post_message(request: web.Request) -> web.Response:
     return response
 
 
-@routes.post("/chat/api/forget")
+@routes.endpoint("POST", "/chat/api/forget", "网页聊天：清除本机记录（本浏览器不再关联这段对话，共用电脑时使用）")
 async def forget(request: web.Request) -> web.Response:
     """"清除本机记录": this browser stops being the visitor (on a shared terminal the
     next person starts afresh); the conversation stays with the hotline."""
@@ -299,7 +301,7 @@ async def forget(request: web.Request) -> web.Response:
     return response
 
 
-@routes.get("/chat/ws")
+@routes.endpoint("GET", "/chat/ws", "网页聊天 WebSocket：hello / say，推送 messages / typing / tickets")
 async def socket(request: web.Request) -> web.StreamResponse:
     same_origin(request)
     chat, who = request.app[WEBCHAT], visitor(request)

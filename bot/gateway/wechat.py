@@ -33,8 +33,8 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import check_signature
 
-from intake_store.api import Endpoint
 from intake_store.models import Message
+from intake_store.openapi import ApiRoutes
 from intake_store.outbox import DeliveryDeferred, PermanentDeliveryError, bring_forward
 from intake_store.settings import Settings
 from intake_store.throttle import Window, chat_refused
@@ -312,11 +312,7 @@ def from_settings(settings: Settings, store: tr.Store, relay: Relay, now: Callab
 
 
 WECHAT = web.AppKey("wechat", WeChatChannel)
-routes = web.RouteTableDef()
-DOCUMENTED = [
-    Endpoint("GET", WEBHOOK_PATH, "微信公众号服务器地址校验（signature、timestamp、nonce、echostr）", (), None),
-    Endpoint("POST", WEBHOOK_PATH, "微信公众号推送消息（明文或安全模式 XML）；被动回复或 success", (), None),
-]
+routes = ApiRoutes()  # served only when the channel is on
 
 
 def _channel(request: web.Request) -> WeChatChannel:
@@ -326,7 +322,7 @@ def _channel(request: web.Request) -> WeChatChannel:
     return channel
 
 
-@routes.get(WEBHOOK_PATH)
+@routes.endpoint("GET", WEBHOOK_PATH, "微信公众号服务器地址校验（signature、timestamp、nonce、echostr）")
 async def check_url(request: web.Request) -> web.Response:
     """The 公众号 console checks the server URL: echo `echostr` if the signature is ours."""
     channel = _channel(request)
@@ -334,7 +330,7 @@ async def check_url(request: web.Request) -> web.Response:
     return web.Response(text=request.query.get("echostr", ""))
 
 
-@routes.post(WEBHOOK_PATH)
+@routes.endpoint("POST", WEBHOOK_PATH, "微信公众号推送消息（明文或安全模式 XML）；被动回复或 success")
 async def receive(request: web.Request) -> web.Response:
     channel = _channel(request)
     deadline = asyncio.get_running_loop().time() + channel.reply_seconds

@@ -1,16 +1,12 @@
 """Everything the gateway adds to the app, in one place (called by `setup`)."""
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 from telegram import Bot
 
-from intake_store.api import Endpoint
 from intake_store import periodic
-from intake_store.openapi import build_openapi
 from intake_store.throttle import THROTTLES
-from intake_store.web import BACKOFFICE, SENDER, SETTINGS, json_ok
+from intake_store.web import BACKOFFICE, SENDER, SETTINGS
 
 from . import delivery, review, telegram, webchat, wechat
 from .rasa_client import AssistantClient
@@ -18,51 +14,20 @@ from .relay import Relay
 from .transcript import Store
 
 RELAY = web.AppKey("relay", Relay)
-DOCUMENTED_HERE = web.AppKey("gateway_endpoints", list)
-
-# Added to the app's OpenAPI document (intake_store.api) by `_document`.
-DOCUMENTED = [
-    Endpoint("GET", "/chat/api/messages", "网页聊天：本访客的对话记录和工单（after=最后一条消息编号）", (), None,
-             (("after", "只返回编号大于它的消息"),)),
-    Endpoint("POST", "/chat/api/messages", "网页聊天：发送一条消息（WebSocket 不可用时），返回新消息", (), webchat.SayIn),
-    Endpoint("POST", "/chat/api/forget", "网页聊天：清除本机记录（本浏览器不再关联这段对话，共用电脑时使用）", (), None),
-    Endpoint("GET", "/chat/ws", "网页聊天 WebSocket：hello / say，推送 messages / typing / tickets", (), None),
-    Endpoint("GET", "/api/conversations/{conversation_id}", "对话记录及其产生的工单（督办角色看到的电话、身份证号已隐去）",
-             ("operator", "service", "supervisor"), None),
-]
-WEBHOOK_DOC = Endpoint("POST", telegram.WEBHOOK_PATH, "Telegram Bot API 推送更新（仅在设置了 webhook 时）", (), None)
 
 
 def setup_gateway(app: web.Application) -> None:
+    """`add_to` serves a module's routes and describes them in the app's OpenAPI document."""
     settings = app[SETTINGS]
-    app.router.add_routes(webchat.routes)
+    webchat.routes.add_to(app)
     app.router.add_static("/chat/static/", webchat.STATIC, append_version=True)
-    app.router.add_routes(review.routes)
-    app[DOCUMENTED_HERE] = list(DOCUMENTED)
+    review.routes.add_to(app)
     if settings.telegram_bot_token and settings.telegram_webhook_url:
-        app.router.add_routes(telegram.routes)
-        app[DOCUMENTED_HERE].append(WEBHOOK_DOC)
+        telegram.routes.add_to(app)
     if wechat.enabled(settings):
-        app.router.add_routes(wechat.routes)
-        app[DOCUMENTED_HERE] += wechat.DOCUMENTED
-    app.middlewares.append(_document)
+        wechat.routes.add_to(app)
     app.cleanup_ctx.append(_gateway_ctx)
     app.on_shutdown.append(_close_pages)
-
-
-@web.middleware
-async def _document(request: web.Request, handler):
-    """The app's one OpenAPI document also describes the chat routes of this
-    app (the back office's endpoint list is module-wide; an app without the
-    gateway must not describe them)."""
-    response = await handler(request)
-    if request.path != "/api/openapi.json" or response.status != 200:
-        return response
-    doc = json.loads(response.text)
-    ours = build_openapi(request.app[DOCUMENTED_HERE])
-    doc["paths"].update(ours["paths"])
-    doc["components"]["schemas"].update(ours["components"]["schemas"])
-    return json_ok(doc)
 
 
 async def _gateway_ctx(app: web.Application):

@@ -3,7 +3,7 @@ department portal (/portal/), with sign-in at /login.
 
 Server-rendered Jinja2 templates; session cookies and CSRF tokens instead of
 the REST API's bearer tokens. Every ticket change goes through
-`tickets.act` / `tickets.amend`, exactly as the API's do.
+`tickets.commands.act` / `amend`, exactly as the API's do.
 
 Other back office pages can use the same sign-in and layout: see
 `pages.signed_in`, `pages.render` and `pages.add_pages`.
@@ -14,14 +14,13 @@ from pathlib import Path
 
 from aiohttp import web
 
+from . import views_accounts, views_department, views_intake, views_operator
+from .pages import console_middleware, make_environment
+
 HERE = Path(__file__).resolve().parent
 
 
 def setup(app: web.Application) -> None:
-    # Imported here so that `console.accounts` (the tables, for migrations) loads without the web app.
-    from . import views_accounts, views_department, views_intake, views_operator  # noqa: PLC0415
-    from .pages import console_middleware, make_environment  # noqa: PLC0415
-
     make_environment(app, HERE / "templates")
     app.middlewares.append(console_middleware)
     app.router.add_static("/console/static/", HERE / "static", name="console_static")

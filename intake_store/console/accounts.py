@@ -19,7 +19,7 @@ from sqlalchemy import Column, Index, String, delete, select
 from sqlmodel import Field, Session, SQLModel
 
 from ..models import Department, ts_column
-from ..tickets import Viewer
+from ..tickets.viewer import Viewer
 
 # Role code -> what people call it. An admin manages accounts and can also do
 # an operator's work; in a ticket's history their actions count as the operator's.

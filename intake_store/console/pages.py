@@ -24,8 +24,10 @@ from pydantic import BaseModel, ValidationError
 from .. import lifecycle
 from ..headers import HEADERS
 from ..lifecycle import TransitionError
-from ..tickets import Backoffice, NotFound, Viewer
-from ..web import BACKOFFICE, SETTINGS, ApiError, _validation_details, in_session
+from ..tickets.backoffice import Backoffice
+from ..tickets.lookup import NotFound
+from ..tickets.viewer import Viewer
+from ..web import BACKOFFICE, SETTINGS, ApiError, validation_details, in_session
 from ..workcalendar import BEIJING
 from . import accounts as A
 from .review import FIELD_LABELS
@@ -258,23 +260,25 @@ class NavLink:
 
 # The console's top navigation. Other back office pages that use the console's
 # sign-in (e.g. a supervisors' dashboard) add their link with `add_pages`.
-NAV_LINKS: list[NavLink] = [
+NAV_LINKS = web.AppKey("console_nav", list[NavLink])
+CONSOLE_NAV = (
     NavLink("工单队列", "/console/", A.CONSOLE_ROLES),
     NavLink("工单收件箱", "/portal/", A.PORTAL_ROLES),
     NavLink("账号管理", "/console/accounts", ("admin",)),
-]
+)
 
 
 def add_pages(app: web.Application, templates: str | None = None, nav: NavLink | None = None) -> None:
     """Let another part of the back office render pages with this layout
-    (`{% extends "base.html" %}`) and appear in the navigation."""
+    (`{% extends "base.html" %}`) and appear in this app's navigation."""
     if templates:
         app[JINJA].loader.loaders.append(jinja2.FileSystemLoader(templates))
-    if nav and nav not in NAV_LINKS:
-        NAV_LINKS.append(nav)
+    if nav and nav not in app[NAV_LINKS]:
+        app[NAV_LINKS].append(nav)
 
 
 def make_environment(app: web.Application, directory) -> jinja2.Environment:
+    app[NAV_LINKS] = list(CONSOLE_NAV)
     env = aiohttp_jinja2.setup(
         app, loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(directory)]), app_key=JINJA, autoescape=jinja2.select_autoescape(["html"], default=True),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -285,7 +289,7 @@ def make_environment(app: web.Application, directory) -> jinja2.Environment:
         ACTION_NAMES=lifecycle.ACTION_NAMES,
         VERIFY_RESULTS=lifecycle.VERIFY_RESULTS,
         FIELD_LABELS=FIELD_LABELS,
-        NAV_LINKS=NAV_LINKS,
+        NAV_LINKS=app[NAV_LINKS],
         INPUT_LABELS=INPUT_LABELS,
         ACTOR_NAMES={"system": "系统", "service": "智能助手"},
         CHANNEL_NAMES={"web": "网页聊天", "telegram": "Telegram", "wechat": "微信公众号", "rest": "接口提交", "phone": "电话", "open311": "Open311"},
@@ -333,7 +337,7 @@ def form_errors(exc: ValidationError | TransitionError | A.AccountError) -> list
     """Chinese lines for an error box."""
     if isinstance(exc, ValidationError):
         lines = []
-        for d in _validation_details(exc):
+        for d in validation_details(exc):
             field = d["field"].split(".")[0]
             lines.append(f"{INPUT_LABELS.get(field, field)}：{d['problem']}")
         return lines

@@ -1,42 +1,26 @@
 """What the console and the portal list: the operator's queue, a department's
 inbox, merge candidates, handed-over conversations.
 
-`tickets.list_tickets` serves the REST API with fixed filters and order; the
-pages need several states at once, text search and sorting by a chosen
-deadline, so they query here, with the same department scoping (through
-`Assignment`) and the same derived columns.
+The queue and the inbox are pages of `tickets.listing`, the listing the REST
+API serves: the tabs here only name the states each page shows.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
-from .. import tickets as T
-from ..clocks import Clock
-from ..lifecycle import OPEN_STATES, TERMINAL, Life
-from ..models import Assignment, Conversation, Message, Ticket, TicketEvent
+from ..lifecycle import OPEN_STATES, TERMINAL
+from ..models import Conversation, Message, Ticket, TicketEvent
+from ..tickets import listing
+from ..tickets.backoffice import Backoffice
+from ..tickets.history import lives_and_clocks
+from ..tickets.viewer import Viewer
 from .review import DUPLICATE_THRESHOLD, MatterKey, TranscriptMessage, duplicate_score
 
 PAGE_SIZE = 50
-
-
-def lives_and_clocks(bo: T.Backoffice, session: Session, tickets: list[Ticket]) -> dict[int, tuple[Life, dict[str, Clock]]]:
-    """Each ticket's life and clocks, from one query for all their events."""
-    if not tickets:
-        return {}
-    rows = session.execute(
-        select(TicketEvent).where(TicketEvent.ticket_id.in_([t.id for t in tickets]))
-        .order_by(TicketEvent.ticket_id, TicketEvent.seq)
-    ).scalars().all()
-    events = defaultdict(list)
-    for r in rows:
-        events[r.ticket_id].append(T.to_core_event(r))
-    now = bo.now()
-    return {t.id: T.life_and_clocks(bo, events[t.id], now) for t in tickets}
 
 
 # ---------------------------------------------------------------- operator queue
@@ -61,56 +45,37 @@ class QueueFilters:
     q: str | None = None
     page: int = 1
 
-
-def _filtered(bo: T.Backoffice, stmt, f: QueueFilters):
-    states = QUEUE_TABS[f.tab][1]
-    if states:
-        stmt = stmt.where(Ticket.state.in_(states))
-    if f.category:
-        stmt = stmt.where(Ticket.category_code == f.category)
-    if f.department:
-        stmt = stmt.where(Ticket.id.in_(select(Assignment.ticket_id).where(Assignment.department_code == f.department)))
-    if f.urgent:
-        stmt = stmt.where(Ticket.urgent.is_(True))
-    if f.overdue:
-        stmt = stmt.where(Ticket.next_due_at < bo.now())
-    if f.q:
-        like = f"%{f.q.strip()}%"
-        stmt = stmt.where(or_(Ticket.number.like(like), Ticket.description.like(like), Ticket.respondent.like(like)))
-    return stmt
+    def as_listing(self) -> listing.Filters:
+        return listing.Filters(
+            states=QUEUE_TABS[self.tab][1], category=self.category, department=self.department,
+            urgent=self.urgent, overdue=self.overdue or None, text=self.q,
+            limit=PAGE_SIZE, offset=(self.page - 1) * PAGE_SIZE,
+        )
 
 
-def _urgent_newest(stmt):
-    return stmt.order_by(Ticket.urgent.desc(), Ticket.created_at.desc(), Ticket.id.desc())
-
-
-def operator_queue(bo: T.Backoffice, session: Session, f: QueueFilters) -> tuple[int, list[Ticket]]:
+def operator_queue(bo: Backoffice, session: Session, f: QueueFilters, viewer: Viewer) -> tuple[int, list[Ticket]]:
     """Most urgent first, then newest."""
-    stmt = _filtered(bo, select(Ticket), f)
-    offset = (f.page - 1) * PAGE_SIZE
+    filters = f.as_listing()
     if f.tab == "extension":
-        pending = _with_pending_extension(bo, session, stmt)
-        return len(pending), pending[offset:offset + PAGE_SIZE]
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    rows = session.execute(_urgent_newest(stmt).limit(PAGE_SIZE).offset(offset)).scalars().all()
-    return total, list(rows)
+        pending = _with_pending_extension(bo, session, filters, viewer)
+        return len(pending), pending[filters.offset:filters.offset + filters.limit]
+    return listing.list_tickets(bo, session, filters, viewer)
 
 
-def _with_pending_extension(bo: T.Backoffice, session: Session, stmt) -> list[Ticket]:
+def _with_pending_extension(bo: Backoffice, session: Session, filters: listing.Filters, viewer: Viewer) -> list[Ticket]:
     # Few tickets ever ask for an extension: narrow by the event in SQL, decide by replaying.
     asked = select(TicketEvent.ticket_id).where(TicketEvent.action == "extension_request")
-    candidates = list(session.execute(_urgent_newest(stmt.where(Ticket.id.in_(asked)))).scalars().all())
+    stmt = listing.matching(bo, filters, viewer).where(Ticket.id.in_(asked))
+    candidates = list(session.execute(listing.ordered(stmt, filters)).scalars().all())
     lives = lives_and_clocks(bo, session, candidates)
     return [t for t in candidates if lives[t.id][0].pending_extension]
 
 
-def queue_counts(bo: T.Backoffice, session: Session) -> dict[str, int]:
+def queue_counts(bo: Backoffice, session: Session, viewer: Viewer) -> dict[str, int]:
     counts = {}
     for tab in ("new", "returned"):
-        counts[tab] = session.execute(
-            select(func.count()).select_from(Ticket).where(Ticket.state.in_(QUEUE_TABS[tab][1]))
-        ).scalar_one()
-    counts["extension"] = len(_with_pending_extension(bo, session, _filtered(bo, select(Ticket), QueueFilters(tab="extension"))))
+        counts[tab] = listing.count_tickets(bo, session, QueueFilters(tab=tab).as_listing(), viewer)
+    counts["extension"] = len(_with_pending_extension(bo, session, QueueFilters(tab="extension").as_listing(), viewer))
     counts["handover"] = session.execute(
         select(func.count()).select_from(Conversation).where(Conversation.needs_operator.is_(True))
     ).scalar_one()
@@ -175,12 +140,12 @@ INBOX_TABS = {
     "done": ("已答复／已结束", ("replied", "supervising", *sorted(TERMINAL))),
     "all": ("全部", None),
 }
-# sort key -> (label, column)
+# sort key (see listing.SORT_COLUMNS) -> label
 INBOX_SORTS = {
-    "due": ("最近时限", Ticket.next_due_at),
-    "reply_due": ("答复时限", Ticket.reply_due_at),
-    "created": ("受理时间", Ticket.created_at),
-    "number": ("工单号", Ticket.number),
+    "due": "最近时限",
+    "reply_due": "答复时限",
+    "created": "受理时间",
+    "number": "工单号",
 }
 
 
@@ -192,22 +157,15 @@ class InboxFilters:
     overdue: bool = False
     page: int = 1
 
+    def as_listing(self) -> listing.Filters:
+        return listing.Filters(
+            states=INBOX_TABS[self.tab][1], overdue=self.overdue or None, sort=self.sort,
+            descending=self.descending, limit=PAGE_SIZE, offset=(self.page - 1) * PAGE_SIZE,
+        )
 
-def department_inbox(bo: T.Backoffice, session: Session, department: str, f: InboxFilters) -> tuple[int, list[tuple[Ticket, str]]]:
-    """(total, [(ticket, "lead" | "co")]) for tickets routed to the department now."""
-    stmt = (
-        select(Ticket, Assignment.role)
-        .join(Assignment, Assignment.ticket_id == Ticket.id)
-        .where(Assignment.department_code == department)
-    )
-    states = INBOX_TABS[f.tab][1]
-    if states:
-        stmt = stmt.where(Ticket.state.in_(states))
-    if f.overdue:
-        stmt = stmt.where(Ticket.next_due_at < bo.now())
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    column = INBOX_SORTS[f.sort][1]
-    order = column.desc() if f.descending else column.asc()
-    # Tickets without that deadline go last whichever way it is sorted.
-    stmt = stmt.order_by(column.is_(None), order, Ticket.id.desc()).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE)
-    return total, [(t, role) for t, role in session.execute(stmt).all()]
+
+def department_inbox(bo: Backoffice, session: Session, viewer: Viewer, f: InboxFilters) -> tuple[int, list[tuple[Ticket, str]]]:
+    """(total, [(ticket, "lead" | "co")]) for tickets routed to the viewer's department now."""
+    total, rows = listing.list_tickets(bo, session, f.as_listing(), viewer)
+    # The assignments follow the derived lead column (both are refreshed from the events together).
+    return total, [(t, "lead" if t.lead_code == viewer.department else "co") for t in rows]

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from ..lifecycle import RULES, Life
-from ..tickets import Viewer
+from ..tickets.viewer import Viewer
 
 # The fields the assistant extracts, in the order an operator reads them.
 FIELD_LABELS = {

@@ -1,8 +1,8 @@
 """The department portal: an inbox with the clocks, and a ticket worked to a reply.
 
 A department sees only tickets routed to it now (lead or assisting) and the
-complainant only when they agreed: `tickets.visible_ticket` and
-`tickets.ticket_view` decide both; the pages only show what they return.
+complainant only when they agreed: `tickets.lookup.visible_ticket` and
+`tickets.views.ticket_view` decide both; the pages only show what they return.
 """
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from datetime import datetime
 from aiohttp import web
 from sqlmodel import Session
 
-from .. import tickets as T
 from ..clocks import Clock
 from ..jobs import portal_inbox
 from ..lifecycle import ACTION_NAMES
+from ..tickets.history import events_of, life_and_clocks, lives_and_clocks
+from ..tickets.lookup import visible_ticket
+from ..tickets.views import ticket_view
 from ..web import in_session
 from ..workcalendar import BEIJING, format_due
 from . import queries as Q
@@ -36,7 +38,7 @@ def _page(query) -> int:
 
 
 def clock_view(c: Clock | None, now: datetime) -> dict | None:
-    """The shape `tickets.ticket_view` gives a clock, so one template macro shows both."""
+    """The shape `tickets.views.ticket_view` gives a clock, so one template macro shows both."""
     if c is None:
         return None
     return {"label": c.label, "started_at": c.started_at, "due_text": format_due(c.due_at), "done_at": c.done_at,
@@ -62,8 +64,8 @@ async def inbox(request: web.Request) -> web.Response:
     )
 
     def work(s: Session) -> dict:
-        total, rows = Q.department_inbox(bo, s, me.department, f)
-        lives = Q.lives_and_clocks(bo, s, [t for t, _ in rows])
+        total, rows = Q.department_inbox(bo, s, me.viewer, f)
+        lives = lives_and_clocks(bo, s, [t for t, _ in rows])
         now = bo.now()
         items = []
         for t, role in rows:
@@ -98,9 +100,9 @@ async def _ticket_page(request: web.Request, *, errors: list[str] | None = None,
     viewer = me.viewer
 
     def work(s: Session) -> dict:
-        ticket = T.visible_ticket(s, number, viewer)
-        view = T.ticket_view(bo, s, ticket, viewer, with_events=True)
-        life, _ = T.life_and_clocks(bo, T.events_of(s, ticket))
+        ticket = visible_ticket(s, number, viewer)
+        view = ticket_view(bo, s, ticket, viewer, with_events=True)
+        life, _ = life_and_clocks(bo, events_of(s, ticket))
         return {
             "t": view,
             "allowed": allowed_actions(life, viewer),

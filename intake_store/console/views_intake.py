@@ -4,7 +4,7 @@ The operator types what the caller says; the category model and the body
 resolution the assistant uses (`understanding.understand`) suggest category,
 respondent, amount, place and routing as they type; the operator corrects
 what is wrong, asks the caller the same contact questions the assistant asks
-in the chat, and files. The ticket is created by `tickets.create_ticket`, as
+in the chat, and files. The ticket is created by `tickets.commands.create_ticket`, as
 through the API, on the `phone` channel with the operator as actor; the page
 then shows the ticket number and query code to read to the caller.
 """
@@ -18,12 +18,16 @@ from aiohttp import web
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from .. import tickets as T
 from ..catalog import Catalog
 from ..lifecycle import TransitionError
 from ..mentions import amount_in, parse_amount, phone_number, place_in
 from ..routing import route
 from ..schemas import TEXT_MAX, TicketIn
+from ..tickets import numbering
+from ..tickets.backoffice import Backoffice
+from ..tickets.commands import create_ticket
+from ..tickets.history import events_of, life_and_clocks
+from ..tickets.viewer import Viewer
 from ..understanding import understand
 from ..web import in_session
 from ..workcalendar import format_due
@@ -155,7 +159,7 @@ def read_call(form, catalog: Catalog) -> Call:
     return call
 
 
-def file_call(bo: T.Backoffice, s: Session, call: Call, viewer: T.Viewer, nonce: str) -> dict:
+def file_call(bo: Backoffice, s: Session, call: Call, viewer: Viewer, nonce: str) -> dict:
     """受理 through the same path as the API. The model's confidence goes with
     the category only when the operator kept the model's category, so the
     auto-dispatch threshold means the same as for the assistant."""
@@ -167,14 +171,14 @@ def file_call(bo: T.Backoffice, s: Session, call: Call, viewer: T.Viewer, nonce:
         "channel": "phone",
         "category_confidence": prediction.confidence if prediction.category == v["category"] else None,
     })
-    ticket, _ = T.create_ticket(bo, s, data, viewer)
-    events = T.events_of(s, ticket)
-    life, clocks = T.life_and_clocks(bo, events)
+    ticket, _ = create_ticket(bo, s, data, viewer)
+    events = events_of(s, ticket)
+    life, clocks = life_and_clocks(bo, events)
     lead = life.lead or events[0].payload["suggested_lead"]
     reply = clocks.get("reply")
     return {
         "number": ticket.number,
-        "query_code": T.query_code(bo.secret, ticket.query_nonce),
+        "query_code": numbering.query_code(bo.secret, ticket.query_nonce),
         "category_name": bo.catalog.categories[ticket.category_code].name,
         "ordinary": ticket.category_code == OTHER,
         "state_name": life.state_name,

@@ -7,13 +7,18 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlmodel import Session
 
-from .. import tickets as T
 from ..lifecycle import ACTION_NAMES, TransitionError
 from ..models import Conversation, Notification, Ticket
 from ..outbox import notify
 from ..privacy_views import messages_for, text_for
 from ..routing import route
 from ..schemas import AmendIn, TicketIn
+from ..tickets import commands
+from ..tickets.backoffice import Backoffice
+from ..tickets.history import events_of, life_and_clocks
+from ..tickets.lookup import get_ticket, visible_ticket
+from ..tickets.viewer import Viewer
+from ..tickets.views import summary_view, ticket_view
 from ..web import in_session
 from ..workcalendar import format_due
 from . import queries as Q
@@ -25,7 +30,7 @@ from .ticket_forms import FORM_ACTIONS, act_from_form, actions_for, posted_value
 routes = web.RouteTableDef()
 
 
-def departments_by_level(bo: T.Backoffice) -> list[tuple[str, list]]:
+def departments_by_level(bo: Backoffice) -> list[tuple[str, list]]:
     levels = ("市", "区县", "街道")
     return [(lvl, [d for d in bo.catalog.departments.values() if d.level == lvl]) for lvl in levels]
 
@@ -61,11 +66,11 @@ async def queue(request: web.Request) -> web.Response:
     )
 
     def work(s: Session) -> dict:
-        total, rows = Q.operator_queue(bo, s, f)
+        total, rows = Q.operator_queue(bo, s, f, me.viewer)
         return {
             "total": total,
             "rows": [_queue_row(bo, t, me.viewer.role) for t in rows],
-            "counts": Q.queue_counts(bo, s),
+            "counts": Q.queue_counts(bo, s, me.viewer),
             "handovers": Q.handed_over(s),
         }
 
@@ -76,8 +81,8 @@ async def queue(request: web.Request) -> web.Response:
     })
 
 
-def _queue_row(bo: T.Backoffice, t: Ticket, role: str) -> dict:
-    row = T.summary_view(bo, t)
+def _queue_row(bo: Backoffice, t: Ticket, role: str) -> dict:
+    row = summary_view(bo, t)
     row["excerpt"] = text_for(role, t.description[:80]) + ("…" if len(t.description) > 80 else "")
     row["due_text"] = format_due(t.next_due_at) if t.next_due_at else ""
     row["due_label"] = bo.catalog.clocks[t.next_due_clock].label if t.next_due_clock in bo.catalog.clocks else ""
@@ -87,10 +92,10 @@ def _queue_row(bo: T.Backoffice, t: Ticket, role: str) -> dict:
 
 # ---------------------------------------------------------------- a ticket
 
-def ticket_context(bo: T.Backoffice, s: Session, number: str, viewer: T.Viewer) -> dict:
-    ticket = T.visible_ticket(s, number, viewer)
-    view = T.ticket_view(bo, s, ticket, viewer, with_events=True)
-    life, _ = T.life_and_clocks(bo, T.events_of(s, ticket))
+def ticket_context(bo: Backoffice, s: Session, number: str, viewer: Viewer) -> dict:
+    ticket = visible_ticket(s, number, viewer)
+    view = ticket_view(bo, s, ticket, viewer, with_events=True)
+    life, _ = life_and_clocks(bo, events_of(s, ticket))
     messages = Q.transcript(s, ticket.conversation_id)
     links = link_sources(ticket.field_sources, Q.as_transcript(messages))
     messages = messages_for(viewer.role, messages)
@@ -115,7 +120,7 @@ def ticket_context(bo: T.Backoffice, s: Session, number: str, viewer: T.Viewer) 
     }
 
 
-def _fields(bo: T.Backoffice, view: dict, ticket: Ticket, links: dict) -> list[dict]:
+def _fields(bo: Backoffice, view: dict, ticket: Ticket, links: dict) -> list[dict]:
     person = view.get("complainant") or {}
     values = {
         **{k: view.get(k) for k in FIELD_LABELS},
@@ -179,7 +184,7 @@ async def amend(request: web.Request) -> web.Response:
     form = await form_of(request)
 
     def work(s: Session):
-        ticket = T.get_ticket(s, number)
+        ticket = get_ticket(s, number)
         current = {"category": ticket.category_code, "respondent": ticket.respondent, "place": ticket.place,
                    "urgent": ticket.urgent, "urgency_reason": ticket.urgency_reason}
         wanted = {k: (str(form.get(k) or "").strip() or None) for k in ("category", "respondent", "place", "urgency_reason")}
@@ -188,7 +193,7 @@ async def amend(request: web.Request) -> web.Response:
         if not changes:
             return ["没有要修改的内容。"]
         data = AmendIn.model_validate({**changes, "reason": str(form.get("reason") or "").strip() or None})
-        T.amend(bo, s, number, me.viewer, data.model_dump(exclude_unset=True, exclude={"reason"}), data.reason)
+        commands.amend(bo, s, number, me.viewer, data.model_dump(exclude_unset=True, exclude={"reason"}), data.reason)
         return None
 
     try:
@@ -306,7 +311,7 @@ async def ticket_from_conversation(request: web.Request) -> web.Response:
         })
         if data.category and data.category not in bo.catalog.categories:
             raise TransitionError("请选择投诉类别。", "unknown_category")
-        ticket, _ = T.create_ticket(bo, s, data, me.viewer)
+        ticket, _ = commands.create_ticket(bo, s, data, me.viewer)
         conv.needs_operator = False
         s.add(conv)
         return ticket.number

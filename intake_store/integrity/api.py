@@ -2,12 +2,11 @@
 
 Supervisors (督办/信用办) see and decide everything; a department sees the
 records about itself, files objections and applies for repair. Routes are
-declared with `endpoint(...)`, which feeds the same OpenAPI document as the
-back office API.
+declared with `endpoint(...)`, which describes them in the app's OpenAPI
+document like the back office API's.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Callable, Literal
@@ -17,31 +16,22 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from .. import schemas as S
-from .. import tickets as T
-from ..api import ENDPOINTS, Endpoint, _bool_param, _int_param, bo_of
-from ..lifecycle import STATE_NAMES
+from ..api import _bool_param, _int_param, bo_of, listing_filters
+from ..openapi import ApiRoutes
+from ..tickets.listing import list_tickets
+from ..tickets.viewer import Viewer
+from ..tickets.views import summary_view
 from ..web import ApiError, in_session, json_ok, read_json, require
 from . import export, rules, scorecards, store
 from .rules import IntegrityConfig
 
-routes = web.RouteTableDef()
+# Path parameters match any segment, so a malformed id still reaches the
+# handler: the caller is asked to sign in first, then told in Chinese what was
+# not found, rather than getting a bare 404 from the router.
+routes = ApiRoutes(any_segment=True)
+endpoint = routes.endpoint
 CONFIG = web.AppKey("integrity_config", IntegrityConfig)
 EXPORT_MAX_ROWS = 100_000
-
-
-def endpoint(method: str, path: str, summary: str, roles: tuple[str, ...] = (), body: type[BaseModel] | None = None,
-             query: tuple[tuple[str, str], ...] = ()):
-    """Declare a route of this package; it appears in /api/openapi.json like every other.
-
-    Path parameters match any segment, so a malformed id still reaches the
-    handler: the caller is asked to sign in first, then told in Chinese what
-    was not found, rather than getting a bare 404 from the router."""
-    def register(handler: Callable):
-        ENDPOINTS.append(Endpoint(method, path, summary, roles, body, query))
-        routes.route(method, re.sub(r"{(\w+)}", r"{\1:[^/]+}", path))(handler)
-        return handler
-
-    return register
 
 
 def config_of(request: web.Request) -> IntegrityConfig:
@@ -267,7 +257,7 @@ async def export_records(request: web.Request) -> web.Response:
 PERIOD_QUERY = (("from", "统计期开始日期，如 2026-10-01（默认本季度第一天）"), ("to", "统计期结束日期（含当天，默认今天）"))
 
 
-async def _scorecards(request: web.Request, viewer: T.Viewer) -> tuple[list[dict], datetime, datetime]:
+async def _scorecards(request: web.Request, viewer: Viewer) -> tuple[list[dict], datetime, datetime]:
     bo, config = bo_of(request), config_of(request)
     now = bo.now()
     start, end = period_of(request, now)
@@ -306,7 +296,7 @@ async def get_dashboard(request: web.Request) -> web.Response:
 
 # ---------------------------------------------------------------- exports
 
-async def scorecards_download(request: web.Request, viewer: T.Viewer, fmt: str) -> web.Response:
+async def scorecards_download(request: web.Request, viewer: Viewer, fmt: str) -> web.Response:
     """The scorecards of the requested period as a file (also offered on the dashboard)."""
     cards, start, end = await _scorecards(request, viewer)
     last_day = (end - timedelta(microseconds=1)).astimezone(scorecards.BEIJING).date()
@@ -314,27 +304,21 @@ async def scorecards_download(request: web.Request, viewer: T.Viewer, fmt: str) 
     return _download(data, content_type, f"scorecards-{start.date()}-{last_day}.{fmt}")
 
 
-async def tickets_download(request: web.Request, viewer: T.Viewer, fmt: str) -> web.Response:
+async def tickets_download(request: web.Request, viewer: Viewer, fmt: str) -> web.Response:
     """The ticket list with the listing's filters as a file, without the complainant's identity."""
-    q = request.query
     bo = bo_of(request)
-    if q.get("state") and q["state"] not in STATE_NAMES:
-        raise ApiError(400, f"未知的状态：{q['state']}", "bad_query")
-    if q.get("category") and q["category"] not in bo.catalog.categories:
-        raise ApiError(400, f"未知的类别：{q['category']}", "bad_query")
     page = 1000
-    first = T.Filters(state=q.get("state") or None, department=q.get("department") or None,
-                      category=q.get("category") or None, overdue=_bool_param(q.get("overdue"), "overdue"), limit=page)
+    first = replace(listing_filters(request.query, bo.catalog), limit=page, offset=0)
 
     def work(s):
-        total, rows = T.list_tickets(bo, s, first, viewer)
+        total, rows = list_tickets(bo, s, first, viewer)
         if total > EXPORT_MAX_ROWS:
             raise ApiError(400, f"符合条件的工单有 {total} 件，超过单次导出上限 {EXPORT_MAX_ROWS} 件，请缩小筛选范围。",
                            "export_too_large")
-        summaries = [T.summary_view(bo, t) for t in rows]
+        summaries = [summary_view(bo, t) for t in rows]
         for offset in range(page, total, page):
-            _, more = T.list_tickets(bo, s, replace(first, offset=offset), viewer)
-            summaries += [T.summary_view(bo, t) for t in more]
+            _, more = list_tickets(bo, s, replace(first, offset=offset), viewer)
+            summaries += [summary_view(bo, t) for t in more]
         return summaries
 
     summaries = await in_session(request, work, write=False)

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from ..catalog import Catalog
 from ..lifecycle import TransitionError
-from ..tickets import Viewer
+from ..tickets.viewer import Viewer
 from .models import JudgmentDebtorListing, TicketFact
 from .rules import SUBSTANTIATED
 from .scorecards import BEIJING, day_start, quarter_start

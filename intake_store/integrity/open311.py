@@ -19,11 +19,15 @@ from pydantic import Field, ValidationError
 from sqlalchemy import select
 
 from .. import schemas as S
-from .. import tickets as T
 from ..api import bo_of
 from ..auth import viewer_for_token
 from ..lifecycle import TERMINAL, STATE_NAMES, TransitionError
 from ..models import Ticket
+from ..tickets.backoffice import Backoffice
+from ..tickets.commands import create_ticket
+from ..tickets.lookup import NotFound, get_ticket
+from ..tickets.numbering import normalize_number
+from ..tickets.viewer import Viewer
 from ..web import SETTINGS, VIEWER, ApiError, in_session
 from .api import endpoint
 from .models import IntegrityRecord
@@ -109,7 +113,7 @@ def open311_errors(handler: Callable) -> Callable:
             status, message = 400, f"请求内容不符合要求，请检查这些字段：{fields}"
         except TransitionError as e:
             status, message = 400, e.message
-        except T.NotFound as e:
+        except NotFound as e:
             status, message = 404, e.message
         except web.HTTPRequestEntityTooLarge:
             status, message = 413, "请求内容过大。"
@@ -120,7 +124,7 @@ def open311_errors(handler: Callable) -> Callable:
 
 # ---------------------------------------------------------------- services (categories)
 
-def _service(bo: T.Backoffice, code: str) -> dict:
+def _service(bo: Backoffice, code: str) -> dict:
     c = bo.catalog.categories[code]
     lead = bo.catalog.departments.get(c.lead)
     return {
@@ -183,7 +187,7 @@ def recorded_bodies(session, numbers: list[str]) -> dict[str, str]:
     return dict(rows.all())
 
 
-def public_request(bo: T.Backoffice, t: Ticket, recorded_body: str | None = None) -> dict:
+def public_request(bo: Backoffice, t: Ticket, recorded_body: str | None = None) -> dict:
     """A ticket as the public may see it: no personal data, no free text from the citizen.
 
     The accused body is named only when the complaint was substantiated and a
@@ -237,7 +241,7 @@ async def list_requests(request: web.Request) -> web.Response:
     bo = bo_of(request)
     q = request.query
     stmt = select(Ticket)
-    ids = [T.normalize_number(n) for n in (q.get("service_request_id") or "").split(",") if n.strip()]
+    ids = [normalize_number(n) for n in (q.get("service_request_id") or "").split(",") if n.strip()]
     if ids:
         stmt = stmt.where(Ticket.number.in_(ids[:MAX_RESULTS]))
     else:
@@ -272,7 +276,7 @@ async def get_request(request: web.Request) -> web.Response:
     bo = bo_of(request)
     number = request.match_info["service_request_id"]
     def work(s):
-        t = T.get_ticket(s, number)
+        t = get_ticket(s, number)
         return public_request(bo, t, recorded_bodies(s, [t.number]).get(t.number))
 
     row = await in_session(request, work, write=False)
@@ -301,7 +305,7 @@ async def _form(request: web.Request) -> dict[str, Any]:
     return data
 
 
-async def _caller(request: web.Request, api_key: Any) -> T.Viewer:
+async def _caller(request: web.Request, api_key: Any) -> Viewer:
     """Who submits: the api_key field (the GeoReport way) or a bearer token; a
     partner system (or the hotline's own service) may."""
     viewer = request.get(VIEWER)
@@ -352,7 +356,7 @@ async def post_request(request: web.Request) -> web.Response:
     )
 
     def work(s):
-        ticket, _ = T.create_ticket(bo, s, ticket_in, viewer)
+        ticket, _ = create_ticket(bo, s, ticket_in, viewer)
         return ticket.number
 
     number = await in_session(request, work)

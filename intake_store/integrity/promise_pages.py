@@ -18,7 +18,7 @@ from ..console.pages import (INPUT_LABELS, NavLink, PageError, add_pages, bo_of,
 from ..console.ticket_forms import posted_values
 from ..console.views_operator import departments_by_level
 from ..lifecycle import TransitionError
-from ..tickets import NotFound, get_ticket
+from ..tickets.lookup import NotFound, get_ticket
 from ..web import in_session
 from . import promises as P
 

@@ -20,7 +20,9 @@ from ..jobs.rules import supervisor_of
 from ..jobs.runner import PORTAL
 from ..lifecycle import TransitionError
 from ..outbox import notify
-from ..tickets import Backoffice, NotFound, Viewer, get_ticket
+from ..tickets.backoffice import Backoffice
+from ..tickets.lookup import NotFound, get_ticket
+from ..tickets.viewer import Viewer
 from ..workcalendar import BEIJING
 from .models import PromiseEventRow, PromiseRow, PromiseTicket
 

@@ -1,6 +1,6 @@
 """Dishonesty records and scorecard rows: the thin shell around `rules`.
 
-`on_ticket_event` is the ticket event listener (wired in `web.EVENT_LISTENERS`):
+`on_ticket_event` is the ticket event listener (wired in `app.EVENT_LISTENERS`):
 in the same transaction as every ticket event it keeps the ticket's scorecard
 row, and a 核查 of 属实 / 部分属实 makes the dishonesty record. `record_act`
 is the one way anything else changes a record: load its events, check, append,
@@ -14,13 +14,17 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
+from ..bodies import find_department
 from ..clocks import Clock, compute_clocks, next_due
 from ..console.review import MatterKey
 from ..jobs.runner import PORTAL
 from ..lifecycle import Event, Life, TransitionError, replay
 from ..models import Ticket
 from ..outbox import notify
-from ..tickets import Backoffice, NotFound, Viewer, events_of
+from ..tickets.backoffice import Backoffice
+from ..tickets.history import events_of
+from ..tickets.lookup import NotFound
+from ..tickets.viewer import Viewer
 from ..workcalendar import BEIJING, format_due
 from . import rules
 from .models import IntegrityRecord, RecordEventRow, TicketFact
@@ -79,8 +83,8 @@ def save_fact(bo: Backoffice, session: Session, ticket: Ticket, event: Event, li
     if event.payload.get("respondent_code") and event.role in rules.CONFIRMING.get(event.action, ()):
         respondent_code, fact.respondent_confirmed = event.payload["respondent_code"], True
     elif event.action == "amend" and "respondent" in event.payload and not fact.respondent_confirmed:
-        # `tickets.amend` updates the ticket's respondent after the event.
-        found = bo.catalog.find_department(event.payload["respondent"])
+        # `tickets.commands.amend` updates the ticket's respondent after the event.
+        found = find_department(event.payload["respondent"], bo.catalog)
         respondent_code = found.code if found else None
     fact.category_code = life.category or ticket.category_code
     fact.state = life.state

@@ -18,7 +18,8 @@ from sqlmodel import Session
 from .. import periodic
 from ..models import Notification
 from ..periodic import SCHEDULER  # noqa: F401 - where the sweep is scheduled
-from ..tickets import Backoffice
+from ..tickets.backoffice import Backoffice
+from ..web import BACKOFFICE, SENDER, SETTINGS
 from .runner import PORTAL, SWEEP_JOB, sweep
 
 log = logging.getLogger("hotline.jobs")
@@ -55,15 +56,11 @@ class SweepJob:
 
 
 def setup(app: web.Application) -> None:
-    from ..web import SENDER  # noqa: PLC0415 - web imports this package's listener
-
     app[SENDER].register(PORTAL, deliver_to_portal)
     app.cleanup_ctx.append(_sweep_ctx)
 
 
 async def _sweep_ctx(app: web.Application):
-    from ..web import BACKOFFICE, SETTINGS  # noqa: PLC0415
-
     settings = app[SETTINGS]
     job = SweepJob(app[BACKOFFICE], settings.jobs_batch_size)
     periodic.every(app, settings.jobs_interval_seconds, job.run, id=SWEEP_JOB, name=SWEEP_JOB_NAME,

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from ..models import Notification, Ticket
-from ..tickets import Backoffice, events_of, life_and_clocks
+from ..tickets.backoffice import Backoffice
+from ..tickets.history import events_of, life_and_clocks
 from ..workcalendar import BEIJING
 from . import SWEEP_JOB_NAME
 from .messages import ACTION_LABELS, CLOCK_NAMES

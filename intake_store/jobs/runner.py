@@ -23,12 +23,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from .. import texts
 from ..db import session_scope
 from ..lifecycle import Event, Life
 from ..models import Ticket
-from ..notifications import UNRATED, tell_citizen
+from ..notifications import tell_citizen
 from ..outbox import backoff, notify
-from ..tickets import SYSTEM, Backoffice, act, events_of, get_ticket, life_and_clocks
+from ..tickets.backoffice import Backoffice
+from ..tickets.commands import act
+from ..tickets.history import events_of, life_and_clocks
+from ..tickets.lookup import get_ticket
+from ..tickets.viewer import SYSTEM
 from . import messages
 from .models import JobRun, TicketAlarm
 from .rules import CARDS, Action, cards_given, decide, next_check, responsible_for, supervisor_of
@@ -117,7 +122,7 @@ def sweep(bo: Backoffice, *, batch_size: int = 100, stop: threading.Event | None
         try:
             with session_scope(bo.engine) as session:
                 done = check(bo, session, now)
-        except Exception as e:  # noqa: BLE001 - the next sweep tries again
+        except Exception as e:  # the next sweep tries again
             log.exception("deadline check %s failed", kind)
             report.errors.append({"ticket": None, "error": f"{kind}: {type(e).__name__}: {e}"[:500]})
         else:
@@ -138,7 +143,7 @@ def handle(bo: Backoffice, session: Session, ticket_id: int, number: str, now: d
     try:
         with session.begin_nested():
             done = carry_out(bo, session, number, now)
-    except Exception as e:  # noqa: BLE001 - one ticket's failure must not stop the sweep
+    except Exception as e:  # one ticket's failure must not stop the sweep
         failures = alarm.failures + 1
         retry_at = now + backoff(failures)
         error = f"{type(e).__name__}: {e}"[:500]
@@ -207,7 +212,7 @@ def ask_rating(bo: Backoffice, session: Session, ticket: Ticket, life: Life, a: 
 
 
 def close_unrated(bo: Backoffice, session: Session, ticket: Ticket, life: Life, a: Action) -> bool:
-    act(bo, session, ticket.number, "close", SYSTEM, reason=UNRATED)
+    act(bo, session, ticket.number, "close", SYSTEM, reason=texts.UNRATED)
     return True
 
 

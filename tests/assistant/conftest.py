@@ -12,44 +12,21 @@ import importlib.util
 import json
 import os
 import secrets
-import signal
-import socket
 import sqlite3
-import subprocess
-import time
-import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List
 
 import pytest
 
+from e2e_servers import START_TIMEOUT, Service, free_port, trained_model
 from intake_store import assistant, category_model
 
 if importlib.util.find_spec("rasa_sdk") is None:
     collect_ignore = ["test_actions_units.py"]
 
 HOTLINE = assistant.ROOT / ".venv" / "bin" / "hotline"
-# Loading the model takes ~25 s on an idle machine, minutes on a busy one.
-START_TIMEOUT = float(os.environ.get("ASSISTANT_START_TIMEOUT", "600"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_status(url: str, timeout: float = 3.0) -> Optional[int]:
-    """The HTTP status of a GET, or None when nothing answers."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
-    except (urllib.error.URLError, OSError):
-        return None
 
 
 def post_json(url: str, body: Dict, timeout: float = 90.0):
@@ -57,52 +34,6 @@ def post_json(url: str, body: Dict, timeout: float = 90.0):
                                  headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(req, timeout=timeout) as r:
         return json.loads(r.read().decode("utf-8") or "null")
-
-
-@dataclass
-class Service:
-    """A server process in its own process group, logging to a file."""
-
-    name: str
-    command: List[str]
-    env: Dict[str, str]
-    cwd: Path
-    log: Path
-    ready_url: str
-    proc: Optional[subprocess.Popen] = field(default=None, repr=False)
-
-    def start(self, timeout: float = START_TIMEOUT) -> "Service":
-        handle = open(self.log, "ab")
-        self.proc = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, stdout=handle,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        handle.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}")
-            if http_status(self.ready_url) == 200:
-                return self
-            time.sleep(0.5)
-        self.stop()
-        raise RuntimeError(f"{self.name} did not answer {self.ready_url} within {timeout:.0f} s:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-
-    def log_tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
 
 
 @dataclass
@@ -142,8 +73,8 @@ def backoffice(tmp_path_factory) -> Backoffice:
         "HOTLINE_SERVICE_TOKEN": token,
         "HOTLINE_SECRET": secrets.token_hex(16),
     }
-    service = Service("back office", [str(HOTLINE), "serve", "--port", str(port)], env, work,
-                      work / "backoffice.log", f"http://127.0.0.1:{port}/api/health")
+    service = Service("back office", [str(HOTLINE), "serve", "--port", str(port)], env,
+                      work / "backoffice.log", f"http://127.0.0.1:{port}/api/health", cwd=work)
     service.start()
     # the first answer loads the model: done here, not in a citizen's turn
     warm = urllib.request.Request(f"http://127.0.0.1:{port}/api/understand", method="POST",
@@ -158,11 +89,8 @@ def backoffice(tmp_path_factory) -> Backoffice:
 def rasa_model() -> Path:
     """The trained model (Rasa skips training when nothing changed).
     ASSISTANT_TEST_MODEL=<file.tar.gz> uses an already trained model instead."""
-    given = os.environ.get("ASSISTANT_TEST_MODEL")
-    if given:
-        return Path(given)
     try:
-        return assistant.train(quiet=True)
+        return trained_model()
     except assistant.AssistantUnavailable as e:
         pytest.fail(str(e))
 
@@ -172,7 +100,7 @@ def action_server(backoffice, tmp_path_factory) -> str:
     work = tmp_path_factory.mktemp("actions")
     port = free_port()
     env = {**assistant.rasa_env(), "HOTLINE_API_URL": backoffice.url, "HOTLINE_SERVICE_TOKEN": backoffice.token}
-    service = Service("action server", assistant.action_server_command(port), env, assistant.ROOT,
+    service = Service("action server", assistant.action_server_command(port), env,
                       work / "actions.log", f"http://127.0.0.1:{port}/health")
     service.start()
     yield f"http://127.0.0.1:{port}/webhook"
@@ -188,7 +116,7 @@ def rasa_server(rasa_model, action_server, tmp_path_factory) -> str:
     command = assistant.server_command(port, endpoints=endpoints)
     command[command.index("--model") + 1] = str(rasa_model)
     service = Service("Rasa server", command, assistant.rasa_env(),
-                      assistant.ROOT, work / "rasa.log", f"http://127.0.0.1:{port}/webhooks/rest/")
+                      work / "rasa.log", f"http://127.0.0.1:{port}/webhooks/rest/")
     service.start()
     yield f"http://127.0.0.1:{port}"
     service.stop()

@@ -12,7 +12,8 @@ from aiohttp.test_utils import TestServer
 
 from intake_store.db import session_scope
 from intake_store.schemas import TicketIn
-from intake_store.tickets import Viewer, create_ticket
+from intake_store.tickets.commands import create_ticket
+from intake_store.tickets.viewer import Viewer
 
 PASSWORD = "长城-Great-Wall-2026"
 SERVICE_TOKEN = "service-token-for-console-tests"

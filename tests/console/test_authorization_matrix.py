@@ -16,13 +16,13 @@ from aiohttp import web
 from sqlalchemy import select
 
 from console_site import SERVICE_TOKEN
-from intake_store.auth import create_token
 from intake_store.api import ACTIONS
+from intake_store.auth import create_token
 from intake_store.integrity import promises
 from intake_store.integrity.models import IntegrityRecord
 from intake_store.lifecycle import RULES
 from intake_store.models import Conversation
-from intake_store.tickets import Viewer
+from intake_store.tickets.viewer import Viewer
 
 CALLERS = ("anonymous", "citizen_wrong_code", "department_other", "partner", "service", "operator", "supervisor")
 REFUSED = (401, 403, 404)

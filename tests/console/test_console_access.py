@@ -11,10 +11,13 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from console_site import SERVICE_TOKEN
-from intake_store.api import ENDPOINTS
+from intake_store.app import create_app
 from intake_store.auth import create_token
 from intake_store.console.accounts import Account
+from intake_store.console.pages import NAV_LINKS, NavLink, add_pages
 from intake_store.models import Conversation, TicketEvent
+from intake_store.openapi import ENDPOINTS
+from intake_store.settings import Settings
 
 PUBLIC_PAGES = {("GET", "/login"), ("POST", "/login")}
 REFUSED = (401, 403, 404)
@@ -24,8 +27,8 @@ FORM = {"reason": "试探", "text": "试探答复", "result": "属实", "finding
         "active": "0", "username": "intruder", "display_name": "x", "role": "admin", "category": "other"}
 
 
-def public_api() -> set[tuple[str, str]]:
-    return {(ep.method, ep.path) for ep in ENDPOINTS if not ep.roles}
+def public_api(app: web.Application) -> set[tuple[str, str]]:
+    return {(ep.method, ep.path) for ep in app[ENDPOINTS] if not ep.roles}
 
 
 def every_route(app: web.Application):
@@ -36,7 +39,7 @@ def every_route(app: web.Application):
         if route.method == "HEAD" or isinstance(resource, web.StaticResource):
             continue
         key = (route.method, resource.canonical)
-        if key in seen or key in PUBLIC_PAGES or key in public_api():
+        if key in seen or key in PUBLIC_PAGES or key in public_api(app):
             continue
         seen.add(key)
         yield key
@@ -123,3 +126,23 @@ async def test_wrong_roles_are_refused_between_console_and_portal(site):
     # The REST API does not accept a console session in place of a token.
     r = await department.session.get(f"/api/tickets/{number}")
     assert r.status == 401 and SERVICE_TOKEN not in await r.text()
+
+
+def nav_labels(page_text: str) -> list[str]:
+    nav = re.search(r'<nav class="top-nav".*?</nav>', page_text, re.S).group(0)
+    return re.findall(r"<a [^>]*>([^<]+)</a>", nav)
+
+
+async def test_the_navigation_shows_each_account_the_pages_it_may_open(site):
+    supervisor = await site.signed_in("sup1")
+    assert nav_labels((await supervisor.get("/console/")).text) == ["工单队列", "督办看板", "失信记录", "承诺与合同"]
+    department = await site.signed_in("laishan1")
+    assert nav_labels((await department.get("/portal/")).text) == ["工单收件箱", "本单位失信记录"]
+
+
+def test_a_page_added_to_one_app_is_not_in_another_apps_navigation():
+    one, other = (create_app(Settings(database_url="sqlite://")) for _ in range(2))
+    trial = NavLink("试运行页面", "/console/trial", ("operator",))
+    add_pages(one, nav=trial)
+    assert trial in one[NAV_LINKS] and trial not in other[NAV_LINKS]
+    assert len(one[NAV_LINKS]) == len(other[NAV_LINKS]) + 1

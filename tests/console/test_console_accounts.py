@@ -10,10 +10,10 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
 from console_site import PASSWORD, Person, visible_text
+from intake_store.app import create_app
 from intake_store.console.accounts import Account, LoginSession
 from intake_store.models import TicketEvent
 from intake_store.settings import Settings
-from intake_store.web import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,10 +5,12 @@ import re
 from sqlalchemy import select
 
 from console_site import visible_text
-from intake_store import tickets as T
 from intake_store.models import Conversation, Message, Notification, TicketEvent
+from intake_store.tickets.commands import handoff
+from intake_store.tickets.lookup import get_ticket
+from intake_store.tickets.viewer import Viewer
 
-LAISHAN = T.Viewer("department", "莱山区政府", "laishan")
+LAISHAN = Viewer("department", "莱山区政府", "laishan")
 
 
 def queue_rows(page: str) -> list[str]:
@@ -23,7 +25,7 @@ def told(kind: str):
 
 def history(number: str):
     def query(s):
-        ticket = T.get_ticket(s, number)
+        ticket = get_ticket(s, number)
         return s.execute(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.seq)).scalars().all()
     return query
 
@@ -37,7 +39,7 @@ async def test_queue_shows_new_tickets_urgent_first_and_the_handed_over_conversa
     clock.advance(minutes=5)
     urgent = await site.file(idempotency_key="queue-urgent-0001", category=None, urgent=True,
                              urgency_reason="春节前农民工工资", category_confidence=None)
-    await site.db(lambda s: T.handoff(s, "telegram:777", "telegram", "777", "群众要求转人工：说不清楚", backoffice.now()))
+    await site.db(lambda s: handoff(s, "telegram:777", "telegram", "777", "群众要求转人工：说不清楚", backoffice.now()))
     op = await site.signed_in("op1")
     page = await op.get("/console/")
     text = visible_text(page.text)
@@ -127,7 +129,7 @@ async def test_operator_fixes_fields_and_dispatches(site):
     events = await site.db(history(number))
     assert [e.action for e in events] == ["submit", "amend", "dispatch"]
     assert events[-1].payload == {"lead": "laishan", "co": ["civil_affairs"]} and events[-1].actor == "话务员张敏（op1）"
-    ticket = await site.db(lambda s: T.get_ticket(s, number))
+    ticket = await site.db(lambda s: get_ticket(s, number))
     assert ticket.urgent and ticket.respondent_code == "laishan_chujia" and ticket.state == "dispatched"
 
 
@@ -224,7 +226,7 @@ async def test_duplicates_are_suggested_and_merged(site):
 
 async def test_a_handed_over_conversation_is_answered_and_filed_by_hand(site, backoffice):
     await conversation_with(site, backoffice, [("in", "我说不清楚，要人工"), ("in", "区里欠我们工程款<b>五十万</b>")])
-    await site.db(lambda s: T.handoff(s, "web:citizen-1", "web", "citizen-1", "群众要求转人工", backoffice.now()))
+    await site.db(lambda s: handoff(s, "web:citizen-1", "web", "citizen-1", "群众要求转人工", backoffice.now()))
     op = await site.signed_in("op1")
     page = await op.get("/console/conversations/web:citizen-1")
     assert page.status == 200 and "区里欠我们工程款&lt;b&gt;五十万&lt;/b&gt;" in page.text
@@ -243,7 +245,7 @@ async def test_a_handed_over_conversation_is_answered_and_filed_by_hand(site, ba
     again = await op.post("/console/conversations/web:citizen-1/ticket", {**form, "contact_phone": "13800000000"})
     assert again.location == r.location  # a double click files one ticket
     number = r.location.split("/")[-1].split("?")[0]
-    ticket = await site.db(lambda s: T.get_ticket(s, number))
+    ticket = await site.db(lambda s: get_ticket(s, number))
     assert ticket.conversation_id == "web:citizen-1" and ticket.state == "submitted" and ticket.channel == "web"
     queue = visible_text((await op.get("/console/")).text)
     assert "没有等待人工处理的会话" in queue and number in queue

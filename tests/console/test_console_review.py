@@ -16,7 +16,7 @@ from intake_store.console.review import (
 )
 from intake_store.catalog import default_catalog
 from intake_store.lifecycle import Event, replay
-from intake_store.tickets import Viewer
+from intake_store.tickets.viewer import Viewer
 
 T0 = datetime(2026, 11, 16, 2, 0, tzinfo=timezone.utc)
 MESSAGES = [

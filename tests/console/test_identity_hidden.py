@@ -8,8 +8,9 @@ import zipfile
 import aiohttp
 
 from console_site import SERVICE_TOKEN, visible_text
-from intake_store import tickets as T
 from intake_store.auth import create_token
+from intake_store.tickets import numbering
+from intake_store.tickets.lookup import get_ticket
 
 NAME, PHONE = "王建国", "13812345678"
 WORDS = {
@@ -54,7 +55,7 @@ async def test_an_anonymous_complainants_name_and_phone_reach_no_department_or_p
                             ("reply", {"text": "已责成街道12月底前拨付。"})):
         status, body = await call(site, lead, "POST", f"/api/tickets/{number}/{action}", json=payload)
         assert status == 200, (action, body)
-    code = await site.db(lambda s: T.query_code(site.backoffice.secret, T.get_ticket(s, number).query_nonce))
+    code = await site.db(lambda s: numbering.query_code(site.backoffice.secret, get_ticket(s, number).query_nonce))
     status, body = await call(site, SERVICE_TOKEN, "POST", f"/api/tickets/{number}/followup",
                               json={"query_code": code, "satisfaction": "不满意", "comment": f"我是{NAME}，还是没给，电话{PHONE}"})
     assert status == 200, body

@@ -7,10 +7,10 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import text
 
 from console_site import PASSWORD, SERVICE_TOKEN, Site
+from intake_store.app import create_app
 from intake_store.console.accounts import create_account
 from intake_store.db import session_scope
 from intake_store.settings import Settings
-from intake_store.web import create_app
 
 
 async def _site(backoffice, **settings) -> Site:

@@ -7,8 +7,10 @@ import re
 from sqlalchemy import select
 
 from console_site import visible_text
-from intake_store import tickets as T
 from intake_store.models import Complainant, Ticket
+from intake_store.tickets.citizen import check_query_code
+from intake_store.tickets.history import events_of
+from intake_store.tickets.lookup import get_ticket
 
 CALL = "我们公司给长安镇人民政府修了村道，验收合格，结算八十六万，至今还欠五十二万工程款，镇里一直说没钱"
 FILED = re.compile(r'id="filed-number">([\d-]+)<.*?id="filed-code">(\d+)<', re.S)
@@ -22,9 +24,9 @@ def call(**changes) -> dict:
 
 def filed_ticket(number: str):
     def query(s):
-        ticket = T.get_ticket(s, number)
+        ticket = get_ticket(s, number)
         person = s.execute(select(Complainant).where(Complainant.ticket_id == ticket.id)).scalar_one()
-        return ticket, person, T.events_of(s, ticket)
+        return ticket, person, events_of(s, ticket)
     return query
 
 
@@ -74,7 +76,7 @@ async def test_a_call_is_filed_on_the_phone_channel_by_the_operator_through_the_
     assert person.phone == "13905351234" and person.channel == "phone" and not ticket.consent_disclose
     assert events[0].action == "submit" and events[0].actor.startswith("话务员张敏")
     # The caller's number and code open the ticket as they would for a chat citizen.
-    assert T.check_query_code(site.backoffice, ticket, code)
+    assert check_query_code(site.backoffice, ticket, code)
 
     # A reload posts again: the same ticket, not a second one.
     again = await op.post("/console/intake", call())

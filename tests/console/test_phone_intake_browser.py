@@ -3,7 +3,8 @@ the suggestion follow what they type, corrects the respondent, answers the
 contact questions as the caller does, and reads out the number and query code."""
 from playwright.async_api import expect
 
-from intake_store import tickets as T
+from intake_store.tickets.citizen import check_query_code
+from intake_store.tickets.lookup import get_ticket
 from test_console_browser import chromium, open_as  # noqa: F401 - the shared browser
 
 FIRST = "我们公司给莱山区初家街道办修了小区道路，验收合格，"
@@ -67,8 +68,8 @@ async def test_an_operator_takes_a_call_and_reads_out_number_and_query_code(site
     await page.screenshot(path=str(artifacts / "console-phone-filed.png"), full_page=True)
 
     def check(s):
-        ticket = T.get_ticket(s, number)
-        return ticket, T.check_query_code(site.backoffice, ticket, code)
+        ticket = get_ticket(s, number)
+        return ticket, check_query_code(site.backoffice, ticket, code)
 
     ticket, code_ok = await site.db(check)
     assert code_ok and ticket.channel == "phone" and ticket.respondent == "莱山区人民政府"

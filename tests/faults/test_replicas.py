@@ -13,7 +13,7 @@ import sys
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 
 from intake_store.models import Ticket
 
@@ -31,20 +31,6 @@ def redis_up() -> bool:
             return s.recv(16).startswith(b"+PONG")
     except OSError:
         return False
-
-
-@pytest.fixture
-def pg_database(pg_server):
-    """A fresh database for the replicas; dropped afterwards with Rasa's beside it."""
-    name = f"hotline_replicas_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    yield pg_server.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as c:
-        for db in (name, f"{name}_rasa"):
-            c.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_several_replicas_without_a_shared_secret_are_refused(tmp_path, pg_database):

@@ -10,15 +10,16 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.gateway import setup as gateway_setup
-from bot.gateway.models import PendingMessage
 from bot.gateway.webchat import COOKIE
 from bot.gateway.wiring import RELAY
-from intake_store import tickets as T
+from intake_store.app import create_app
 from intake_store.db import session_scope
-from intake_store.models import Conversation, Message
+from intake_store.models import Conversation, Message, PendingMessage
 from intake_store.schemas import TicketIn
 from intake_store.settings import Settings
-from intake_store.web import SENDER, create_app
+from intake_store.tickets.commands import act, create_ticket
+from intake_store.tickets.viewer import Viewer
+from intake_store.web import SENDER
 
 SERVICE_TOKEN = "gateway-service-token"
 
@@ -106,14 +107,14 @@ async def next_of(ws, kind: str) -> dict:
 
 def replied_ticket(backoffice, channel: str, sender_id: str) -> str:
     """A ticket filed from a chat, answered by its department: the 回访 question is queued."""
-    service, lead = T.Viewer("service", "assistant"), T.Viewer("department", "gxj", "industry")
+    service, lead = Viewer("service", "assistant"), Viewer("department", "gxj", "industry")
     with session_scope(backoffice.engine) as s:
-        ticket, _ = T.create_ticket(backoffice, s, TicketIn(
+        ticket, _ = create_ticket(backoffice, s, TicketIn(
             idempotency_key=f"{channel}-{sender_id}", channel=channel, sender_id=sender_id, conversation_id=sender_id,
             description="区政府欠我们货款", category="arrears", category_confidence=0.95), service)
         number = ticket.number
     with session_scope(backoffice.engine) as s:
-        T.act(backoffice, s, number, "accept", lead)
-        T.act(backoffice, s, number, "verify", lead, payload={"result": "属实", "findings": "确有拖欠"})
-        T.act(backoffice, s, number, "reply", lead, payload={"text": "已协调区财政12月底前付清。"})
+        act(backoffice, s, number, "accept", lead)
+        act(backoffice, s, number, "verify", lead, payload={"result": "属实", "findings": "确有拖欠"})
+        act(backoffice, s, number, "reply", lead, payload={"text": "已协调区财政12月底前付清。"})
     return number

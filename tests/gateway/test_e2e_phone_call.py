@@ -9,9 +9,12 @@ import asyncio
 import pytest
 from playwright.async_api import expect
 
-from intake_store import tickets as T
 from intake_store.console.accounts import create_account
 from intake_store.db import session_scope
+from intake_store.tickets.commands import act
+from intake_store.tickets.history import events_of
+from intake_store.tickets.lookup import get_ticket
+from intake_store.tickets.viewer import Viewer
 
 from page_driver import count, type_and_send, wait_for_answer
 
@@ -29,18 +32,18 @@ def add_operator(engine, now) -> None:
 
 def department_replies(bo, engine, number: str) -> None:
     """The lead department signs for the ticket, verifies it and replies."""
-    operator = T.Viewer("operator", "话务员孙丽")
+    operator = Viewer("operator", "话务员孙丽")
     with session_scope(engine) as s:
-        ticket = T.get_ticket(s, number)
+        ticket = get_ticket(s, number)
         if ticket.state == "submitted":
-            lead = T.events_of(s, ticket)[0].payload["suggested_lead"]
-            T.act(bo, s, number, "dispatch", operator, payload={"lead": lead, "co": []})
+            lead = events_of(s, ticket)[0].payload["suggested_lead"]
+            act(bo, s, number, "dispatch", operator, payload={"lead": lead, "co": []})
     with session_scope(engine) as s:
-        ticket = T.get_ticket(s, number)
-        dept = T.Viewer("department", bo.catalog.name_of(ticket.lead_code), ticket.lead_code)
-        T.act(bo, s, number, "accept", dept)
-        T.act(bo, s, number, "verify", dept, payload={"result": "属实", "findings": "工程款未按期支付"})
-        T.act(bo, s, number, "reply", dept, payload={"text": "已协调区财政，工程款12月底前付清。"})
+        ticket = get_ticket(s, number)
+        dept = Viewer("department", bo.catalog.name_of(ticket.lead_code), ticket.lead_code)
+        act(bo, s, number, "accept", dept)
+        act(bo, s, number, "verify", dept, payload={"result": "属实", "findings": "工程款未按期支付"})
+        act(bo, s, number, "reply", dept, payload={"text": "已协调区财政，工程款12月底前付清。"})
 
 
 async def test_a_caller_checks_and_rates_by_number_and_query_code_on_the_web_chat(chromium, live, artifacts):
@@ -93,7 +96,7 @@ async def test_a_caller_checks_and_rates_by_number_and_query_code_on_the_web_cha
         await chat.close()
 
     with session_scope(live.engine) as s:
-        ticket = T.get_ticket(s, number)
-        events = T.events_of(s, ticket)
+        ticket = get_ticket(s, number)
+        events = events_of(s, ticket)
     assert ticket.channel == "phone" and ticket.state == "closed"
     assert events[-1].action == "follow_up" and events[-1].payload["satisfaction"] == "满意"

@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from intake_store import tickets as T
 from intake_store.db import session_scope
 from intake_store.models import Ticket
+from intake_store.tickets.commands import act
+from intake_store.tickets.numbering import query_code
+from intake_store.tickets.viewer import Viewer
 
 from citizen import COMPLAINT, next_step, ticket_number
 from fake_telegram import FakeTelegram
@@ -79,16 +81,16 @@ async def test_a_citizen_files_a_complaint_on_telegram_and_rates_the_reply(backo
         # The department replies; the citizen hears it on Telegram, with the rating buttons.
         with session_scope(backoffice.engine) as s:
             if ticket.state == "submitted":  # not confident enough to dispatch itself: an operator does
-                ticket, _ = T.act(backoffice, s, number, "dispatch", T.Viewer("operator", "话务员"))
-            lead = T.Viewer("department", "承办人", ticket.lead_code)
-            T.act(backoffice, s, number, "accept", lead)
-            T.act(backoffice, s, number, "verify", lead, payload={"result": "属实", "findings": "确有拖欠"})
-            T.act(backoffice, s, number, "reply", lead, payload={"text": "已协调街道办12月底前付清工程款。"})
+                ticket, _ = act(backoffice, s, number, "dispatch", Viewer("operator", "话务员"))
+            lead = Viewer("department", "承办人", ticket.lead_code)
+            act(backoffice, s, number, "accept", lead)
+            act(backoffice, s, number, "verify", lead, payload={"result": "属实", "findings": "确有拖欠"})
+            act(backoffice, s, number, "reply", lead, payload={"text": "已协调街道办12月底前付清工程款。"})
         assert await live.sender.run_once() >= 1
         reply = next(m for m in await user.answer() if "已协调街道办12月底前付清工程款" in m["text"])
 
         said = await user.presses("满意", [reply])
-        code = T.query_code(backoffice.secret, ticket.query_nonce)
+        code = query_code(backoffice.secret, ticket.query_nonce)
         for _ in range(3):  # the assistant may ask for the ticket number and the query code
             if not any(word in said[-1]["text"] for word in ("工单号", "查询码")):
                 break

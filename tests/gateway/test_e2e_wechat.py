@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.gateway import texts
-from intake_store import tickets as T
 from intake_store.db import session_scope
 from intake_store.models import Ticket
 from intake_store.schemas import TicketIn
+from intake_store.tickets.commands import act, create_ticket
+from intake_store.tickets.numbering import query_code
+from intake_store.tickets.viewer import Viewer
 
 from citizen import COMPLAINT, next_step, ticket_number
 from fake_wechat import FakeWeChat
@@ -85,11 +87,11 @@ def department_replies(backoffice, number: str, text: str) -> Ticket:
     with session_scope(backoffice.engine) as s:
         ticket = s.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
         if ticket.state == "submitted":  # not confident enough to dispatch itself: an operator does
-            ticket, _ = T.act(backoffice, s, number, "dispatch", T.Viewer("operator", "话务员"))
-        lead = T.Viewer("department", "承办人", ticket.lead_code)
-        T.act(backoffice, s, number, "accept", lead)
-        T.act(backoffice, s, number, "verify", lead, payload={"result": "属实", "findings": "确有拖欠"})
-        ticket, _ = T.act(backoffice, s, number, "reply", lead, payload={"text": text})
+            ticket, _ = act(backoffice, s, number, "dispatch", Viewer("operator", "话务员"))
+        lead = Viewer("department", "承办人", ticket.lead_code)
+        act(backoffice, s, number, "accept", lead)
+        act(backoffice, s, number, "verify", lead, payload={"result": "属实", "findings": "确有拖欠"})
+        ticket, _ = act(backoffice, s, number, "reply", lead, payload={"text": text})
         s.expunge(ticket)
         return ticket
 
@@ -133,17 +135,17 @@ async def test_a_citizen_files_a_complaint_in_the_official_account_and_rates_the
     reply = next(m for m in await user.answer() if "已协调街道办12月底前付清工程款" in m)
     assert choices(reply) == ["非常满意", "满意", "一般", "不满意"]
 
-    said = await rate(user, [reply], number, T.query_code(backoffice.secret, ticket.query_nonce))
+    said = await rate(user, [reply], number, query_code(backoffice.secret, ticket.query_nonce))
     assert state_of(backoffice, number) == "closed" and "感谢您的评价" in "".join(said)
 
 
 async def test_a_caller_checks_and_rates_a_phone_ticket_in_wechat(backoffice, wx_live, wx):
     with session_scope(backoffice.engine) as s:
-        ticket, _ = T.create_ticket(backoffice, s, TicketIn(
+        ticket, _ = create_ticket(backoffice, s, TicketIn(
             idempotency_key="phone-call-0001", channel="phone", description="区财政局拖欠我们公司货款八十万，两年没给",
             category="arrears", category_confidence=0.9, contact_name="李先生", contact_phone="13912345678"),
-            T.Viewer("operator", "话务员"))
-        number, code = ticket.number, T.query_code(backoffice.secret, ticket.query_nonce)
+            Viewer("operator", "话务员"))
+        number, code = ticket.number, query_code(backoffice.secret, ticket.query_nonce)
     department_replies(backoffice, number, "已督促区财政局本月底前支付货款。")
     assert await wx_live.sender.run_once() == 0  # nothing to send to a caller's chat
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from bot.gateway import setup as gateway_setup
 from bot.gateway import texts
+from intake_store.app import create_app
 from intake_store.db import session_scope
 from intake_store.models import Message, Notification
-from intake_store.web import create_app
 
 from fake_rasa import free_port
 from fake_telegram import FakeTelegram

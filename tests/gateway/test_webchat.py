@@ -8,8 +8,10 @@ import json
 import aiohttp
 
 from bot.gateway import texts
-from intake_store.api import ENDPOINTS
+from intake_store.app import create_app
 from intake_store.db import session_scope
+from intake_store.openapi import ENDPOINTS
+from intake_store.settings import Settings
 
 from gateway_support import next_of, say, settings_for, start_chat
 
@@ -114,8 +116,10 @@ async def test_a_returning_visitor_sees_the_conversation_masked_and_nobody_else_
 
 
 async def test_the_ticket_number_is_shown_once_a_complaint_is_filed(chat, backoffice):
-    from intake_store import tickets as T
     from intake_store.schemas import TicketIn
+    from intake_store.tickets import numbering
+    from intake_store.tickets.commands import create_ticket
+    from intake_store.tickets.viewer import Viewer
 
     await chat.client.get("/")
     ws = await chat.client.ws_connect("/chat/ws")
@@ -125,10 +129,10 @@ async def test_the_ticket_number_is_shown_once_a_complaint_is_filed(chat, backof
 
     # What the assistant's submit action does: a ticket linked to this conversation.
     with session_scope(backoffice.engine) as s:
-        ticket, _ = T.create_ticket(backoffice, s, TicketIn(
+        ticket, _ = create_ticket(backoffice, s, TicketIn(
             idempotency_key="web-banner-0001", channel="web", sender_id=conv_id, conversation_id=conv_id,
-            description="街道办欠工程款", category="arrears", category_confidence=0.9), T.Viewer("service", "assistant"))
-        number, code = ticket.number, T.query_code(backoffice.secret, ticket.query_nonce)
+            description="街道办欠工程款", category="arrears", category_confidence=0.9), Viewer("service", "assistant"))
+        number, code = ticket.number, numbering.query_code(backoffice.secret, ticket.query_nonce)
     await ws.send_json({"type": "say", "text": "/affirm", "client_id": "t1"})
     banner = await next_of(ws, "tickets")
     assert banner["tickets"] == [{"number": number, "query_code": code, "state_name": "已派单"}]
@@ -170,8 +174,11 @@ async def test_the_openapi_document_describes_every_route_the_chat_adds(chat):
             ("GET", "/api/conversations/{conversation_id}")}
     assert ours <= served and ours <= described
     assert "SayIn" in doc["components"]["schemas"] and "TicketIn" in doc["components"]["schemas"]
-    # The back office's own list stays the back office's: an app without the chat does not describe it.
-    assert not [e for e in ENDPOINTS if e.path.startswith("/chat/")]
+    # Described because registered in this app; an app without the chat does not describe it.
+    assert ours <= {(e.method, e.path) for e in chat.app[ENDPOINTS]}
+    backoffice_only = create_app(Settings(database_url="sqlite://"))
+    assert [e for e in backoffice_only[ENDPOINTS] if e.path.startswith("/chat/")] == []
+    assert ("GET", "/api/tickets/{number}") in {(e.method, e.path) for e in backoffice_only[ENDPOINTS]}
 
 
 async def test_typed_slash_text_never_reaches_rasa_as_an_intent(chat, fake_rasa):

@@ -1,16 +1,18 @@
-"""Tickets worked through their life by the real operations (tickets.create_ticket / act)."""
+"""Tickets worked through their life by the real operations (tickets.commands: create_ticket, act)."""
 from __future__ import annotations
 
 from decimal import Decimal
 from itertools import count
 
-from intake_store import tickets as T
 from intake_store.db import session_scope
 from intake_store.schemas import TicketIn
+from intake_store.tickets import commands
+from intake_store.tickets.lookup import get_ticket
+from intake_store.tickets.viewer import Viewer
 
-SERVICE = T.Viewer("service", "assistant")
-OPERATOR = T.Viewer("operator", "话务员甲")
-SUPERVISOR = T.Viewer("supervisor", "信用办张科长")
+SERVICE = Viewer("service", "assistant")
+OPERATOR = Viewer("operator", "话务员甲")
+SUPERVISOR = Viewer("supervisor", "信用办张科长")
 _keys = count(1)
 
 # Complaints whose respondent is a catalog body other than the lead (lead: 工信局, respondent: 财政局).
@@ -21,33 +23,33 @@ ARREARS = dict(
 )
 
 
-def department(code: str) -> T.Viewer:
-    return T.Viewer("department", f"{code}经办人", code)
+def department(code: str) -> Viewer:
+    return Viewer("department", f"{code}经办人", code)
 
 
 def file(bo, **kw) -> str:
     data = {**ARREARS, "category_confidence": 0.95, "channel": "web", "sender_id": "abc",
             "idempotency_key": f"integrity-{next(_keys):06d}", **kw}
     with session_scope(bo.engine) as s:
-        ticket, _ = T.create_ticket(bo, s, TicketIn(**data), SERVICE)
+        ticket, _ = commands.create_ticket(bo, s, TicketIn(**data), SERVICE)
         return ticket.number
 
 
-def act(bo, number: str, action: str, viewer: T.Viewer, **payload):
+def act(bo, number: str, action: str, viewer: Viewer, **payload):
     reason = payload.pop("reason", None)
     with session_scope(bo.engine) as s:
-        ticket, life = T.act(bo, s, number, action, viewer, reason=reason, payload=payload)
+        ticket, life = commands.act(bo, s, number, action, viewer, reason=reason, payload=payload)
         return life
 
 
 def lead_of(bo, number: str) -> str:
     with session_scope(bo.engine) as s:
-        return T.get_ticket(s, number).lead_code
+        return get_ticket(s, number).lead_code
 
 
 def respondent_of(bo, number: str) -> str | None:
     with session_scope(bo.engine) as s:
-        return T.get_ticket(s, number).respondent_code
+        return get_ticket(s, number).respondent_code
 
 
 def work(bo, *, result: str | None = "属实", reply: bool = True, satisfaction: str | None = None,

@@ -11,10 +11,10 @@ from playwright.async_api import async_playwright
 from sqlalchemy import text
 
 from integrity_work import file, work
+from intake_store.app import create_app
 from intake_store.console.accounts import create_account
 from intake_store.db import session_scope
 from intake_store.settings import Settings
-from intake_store.web import create_app
 
 PASSWORD = "督办-Dashboard-2026"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -10,10 +10,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
 
 from integrity_work import file, work
+from intake_store.app import create_app
 from intake_store.auth import create_token
 from intake_store.db import session_scope
 from intake_store.settings import Settings
-from intake_store.web import create_app
 
 
 @pytest.fixture

@@ -150,15 +150,22 @@ def test_an_objection_answered_late_is_marked_late_and_its_correction_has_its_ow
     assert correction.due_at == CAL.add_working_days(late, 5)
 
 
-@pytest.mark.parametrize("severity, shortest, longest", [("轻微", 0, 3), ("一般", 3, 12), ("严重", 12, 36)])
-def test_publication_period_by_severity_and_repair_shortens_it_to_the_minimum(severity, shortest, longest):
+# Recorded on T0 (2026-11-16); publication_months in integrity.yml: 轻微 0-3, 一般 3-12, 严重 12-36.
+@pytest.mark.parametrize("severity, repaired_until, unrepaired_until", [
+    ("轻微", datetime(2026, 11, 26, 2, tzinfo=timezone.utc), datetime(2027, 2, 16, 2, tzinfo=timezone.utc)),
+    ("一般", datetime(2027, 2, 16, 2, tzinfo=timezone.utc), datetime(2027, 11, 16, 2, tzinfo=timezone.utc)),
+    ("严重", datetime(2027, 11, 16, 2, tzinfo=timezone.utc), datetime(2029, 11, 16, 2, tzinfo=timezone.utc)),
+])
+def test_publication_period_by_severity_and_repair_shortens_it_to_the_minimum(severity, repaired_until,
+                                                                               unrepaired_until):
     life = life_of(recorded(severity))
-    assert rules.counts_until(life, CONFIG) == rules.add_months(T0, longest)
+    assert rules.counts_until(life, CONFIG) == unrepaired_until
     approved = at(days=10)
     repaired = life_of(recorded(severity) + [
         RecordEvent("repair_apply", at(days=5), "财政局", "department", payload={"rectification": "整改", "evidence": "证明"}),
         RecordEvent("repair_approve", approved, "信用办", "supervisor")])
-    assert rules.counts_until(repaired, CONFIG) == max(approved, rules.add_months(T0, shortest))
+    # repaired: the later of the approval (2026-11-26) and the minimum period
+    assert rules.counts_until(repaired, CONFIG) == repaired_until
     assert rules.counts_against(repaired, CONFIG, at(days=9))
 
 
@@ -197,7 +204,8 @@ def test_the_formula_follows_the_configured_weights_and_points():
     f = Figures("x", received=10, accept_due=10, accept_on_time=5, reply_due=10, reply_on_time=10, counting={"轻微": 1})
     only_reply = replace(CONFIG, weights={"accept": 0, "reply": 1, "satisfaction": 0, "no_reopen": 0},
                          record_points={"轻微": 7, "一般": 5, "严重": 10})
-    assert rules.integrity_score(f, CONFIG) == round(100 * (0.2 * 0.5 + 0.3 + 0.2) / 0.7 - 2, 1)  # 83.7
+    # satisfaction not measured: 100 × (0.2×0.5 + 0.3×1 + 0.2×1) / 0.7 = 85.71; less 2 for one 轻微 record
+    assert rules.integrity_score(f, CONFIG) == 83.7
     assert rules.integrity_score(f, only_reply) == 93.0
 
 

@@ -9,10 +9,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from integrity_work import act, department, file, work
+from intake_store.app import create_app
 from intake_store.auth import create_token
 from intake_store.db import session_scope
 from intake_store.settings import Settings
-from intake_store.web import create_app
 
 CITIZEN = {"contact_name": "赵六", "contact_phone": "13911112222", "place": "芝罘区向阳街道幸福小区3号楼2单元",
            "description": "我叫赵六，电话13911112222，市财政局欠我们公司工程款38万元一直不付。"}
@@ -79,10 +79,12 @@ async def test_another_system_posts_a_ticket_with_an_api_key(api):
 
 
 def _operator_view(bo, number):
-    from intake_store import tickets as T
+    from intake_store.tickets.lookup import get_ticket
+    from intake_store.tickets.viewer import Viewer
+    from intake_store.tickets.views import ticket_view
 
     with session_scope(bo.engine) as s:
-        view = T.ticket_view(bo, s, T.get_ticket(s, number), T.Viewer("operator", "op"))
+        view = ticket_view(bo, s, get_ticket(s, number), Viewer("operator", "op"))
         return view["channel"], view["complainant"]["name"], view["complainant"]["phone"]
 
 

@@ -7,13 +7,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from integrity_work import OPERATOR, SUPERVISOR, file, work
 from intake_store.db import session_scope
 from intake_store.integrity import debtors, promises as P
 from intake_store.jobs.runner import sweep
 from intake_store.lifecycle import TransitionError
 from intake_store.models import Notification
-from intake_store.tickets import NotFound
+from intake_store.tickets.lookup import NotFound
+from integrity_work import OPERATOR, SUPERVISOR, file, work
 
 def db(bo, fn):
     with session_scope(bo.engine) as s:

@@ -8,15 +8,16 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from integrity_work import SUPERVISOR, act, department, file, lead_of, work
 from sqlalchemy import delete, func, select
 
-from integrity_work import OPERATOR, SUPERVISOR, act, department, file, lead_of, work
-from intake_store import tickets as T
 from intake_store.db import session_scope
 from intake_store.integrity import rules, store
 from intake_store.integrity.models import IntegrityRecord, RecordEventRow, TicketFact
 from intake_store.lifecycle import TransitionError
 from intake_store.models import Notification
+from intake_store.tickets import commands
+from intake_store.tickets.lookup import NotFound
 
 CONFIG = rules.default_config()
 FINANCE = department("finance")
@@ -91,7 +92,7 @@ def test_a_verification_rolls_back_with_its_record_when_anything_fails(bo):
     act(bo, number, "accept", lead)
     with pytest.raises(RuntimeError):
         with session_scope(bo.engine) as s:
-            T.act(bo, s, number, "verify", lead, payload={"result": "属实", "findings": "属实"})
+            commands.act(bo, s, number, "verify", lead, payload={"result": "属实", "findings": "属实"})
             raise RuntimeError("the request failed after the event")
     assert records(bo) == []
 
@@ -110,7 +111,7 @@ def test_a_reopened_ticket_verified_again_adds_to_the_same_record(bo):
 def test_department_objects_and_an_answer_given_late_shows_as_overdue_then_late(bo, clock):
     work(bo)
     rid = only_record(bo)["id"]
-    with pytest.raises(T.NotFound):
+    with pytest.raises(NotFound):
         record_act(bo, rid, "object", department("industry"), reason="不是我们")  # only the body recorded
     record_act(bo, rid, "object", FINANCE, reason="尾款已于核查前支付", evidence="银行回单")
     objection = view(bo, rid)["clocks"]["objection"]
@@ -218,7 +219,7 @@ def test_a_department_sees_only_the_records_about_itself(bo):
     with session_scope(bo.engine) as s:
         total, rows = store.list_records(s, store.RecordFilters(), FINANCE, bo.now())
         assert total == 1 and rows[0].body_code == "finance"
-        with pytest.raises(T.NotFound):
+        with pytest.raises(NotFound):
             store.get_record(s, commerce, FINANCE)
         assert s.execute(select(func.count()).select_from(IntegrityRecord)).scalar_one() == 2
 

@@ -12,9 +12,10 @@ import sys
 
 from aiohttp import ClientSession, web
 
+from intake_store.app import create_app
 from intake_store.models import Notification
 from intake_store.settings import Settings
-from intake_store.web import SENDER, create_app
+from intake_store.web import SENDER
 
 HTTP = web.AppKey("counter_http", ClientSession)
 

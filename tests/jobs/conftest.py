@@ -8,10 +8,10 @@ import asyncio
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from intake_store.app import create_app
 from intake_store.auth import create_token
 from intake_store.db import session_scope
 from intake_store.settings import Settings
-from intake_store.web import create_app
 from jobs_support import SERVICE_TOKEN, Desk
 
 

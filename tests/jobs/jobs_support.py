@@ -8,19 +8,20 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from intake_store import tickets as T
 from intake_store.db import session_scope
 from intake_store.jobs import deliver_to_portal, portal_inbox
 from intake_store.jobs.runner import sweep
 from intake_store.models import Notification
 from intake_store.outbox import Sender
 from intake_store.schemas import TicketIn
+from intake_store.tickets import commands, numbering
+from intake_store.tickets.viewer import Viewer
 from intake_store.workcalendar import BEIJING
 
 SERVICE_TOKEN = "jobs-service-token"
-SERVICE = T.Viewer("service", "assistant")
-OPERATOR = T.Viewer("operator", "话务员甲")
-HRSS = T.Viewer("department", "人社局经办人", "hrss")
+SERVICE = Viewer("service", "assistant")
+OPERATOR = Viewer("operator", "话务员甲")
+HRSS = Viewer("department", "人社局经办人", "hrss")
 
 
 def bj(*args) -> datetime:
@@ -58,12 +59,12 @@ class Desk:
 
     async def file(self, key="jobs-0001", **kw) -> tuple[str, str]:
         def work(s):
-            t, _ = T.create_ticket(self.bo, s, complaint(key, **kw), SERVICE)
-            return t.number, T.query_code(self.bo.secret, t.query_nonce)
+            t, _ = commands.create_ticket(self.bo, s, complaint(key, **kw), SERVICE)
+            return t.number, numbering.query_code(self.bo.secret, t.query_nonce)
         return await self.db(work)
 
     async def act(self, number, action, viewer=HRSS, *, reason=None, **payload):
-        await self.db(lambda s: T.act(self.bo, s, number, action, viewer, reason=reason, payload=payload))
+        await self.db(lambda s: commands.act(self.bo, s, number, action, viewer, reason=reason, payload=payload))
 
     async def work_to_reply(self, number, text="已督促施工单位12月底前结清全部工资。"):
         await self.act(number, "accept")
@@ -123,22 +124,3 @@ async def until(probe, what: str, *, alive=lambda: None):
         alive()
         assert loop.time() < give_up, f"gave up waiting for {what}"
         await asyncio.sleep(0.05)
-
-
-def fresh_pg_database(admin_url: str):
-    """A new, empty PostgreSQL database: (url, drop)."""
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
-    name = f"hotline_jobs_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return admin_url.rsplit("/", 1)[0] + f"/{name}", drop

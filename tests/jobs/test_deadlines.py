@@ -8,15 +8,16 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from aiohttp.test_utils import TestServer
+from jobs_support import OPERATOR, SERVICE, bj, complaint, just_after, until
 from sqlalchemy import select
 
-from intake_store import tickets as T
+from intake_store.app import create_app
 from intake_store.db import session_scope
 from intake_store.jobs import SCHEDULER, portal_inbox
 from intake_store.jobs.models import JobRun, TicketAlarm
 from intake_store.settings import Settings
-from intake_store.web import create_app
-from jobs_support import OPERATOR, SERVICE, bj, complaint, just_after, until
+from intake_store.tickets.commands import amend, create_ticket
+from intake_store.tickets.lookup import get_ticket
 
 
 async def test_reminder_then_yellow_then_red_card_across_national_day_and_a_make_up_saturday(desk):
@@ -184,7 +185,7 @@ async def test_looking_at_a_ticket_again_after_a_change_sends_nothing_twice(desk
     assert dict((await desk.sweep_at(just_after(2026, 11, 17))).actions) == {"remind": 1}
     # An operator corrects the place: every event makes the next sweep look at the ticket again.
     desk.clock.set(bj(2026, 11, 17, 9))
-    await desk.db(lambda s: T.amend(desk.bo, s, number, OPERATOR, {"place": "芝罘区向阳街道"}, "补充地点"))
+    await desk.db(lambda s: amend(desk.bo, s, number, OPERATOR, {"place": "芝罘区向阳街道"}, "补充地点"))
     report = await desk.sweep_at(bj(2026, 11, 17, 9, 1))
     assert report.tickets == 1 and not report.actions
     assert not (await desk.sweep_at(bj(2026, 11, 17, 9, 1))).tickets
@@ -196,7 +197,7 @@ async def test_the_app_runs_the_sweep_on_its_own_schedule_and_delivers_to_the_po
 
     def file():
         with session_scope(backoffice.engine) as s:
-            return T.create_ticket(backoffice, s, complaint("jobs-scheduled"), SERVICE)[0].number
+            return create_ticket(backoffice, s, complaint("jobs-scheduled"), SERVICE)[0].number
     number = await asyncio.to_thread(file)
     clock.set(just_after(2026, 11, 18))  # 签收 was due on the 17th
 
@@ -224,8 +225,8 @@ async def test_red_card_never_goes_to_the_accused_body(desk):
     # handling to the body it accuses") holds for 督办 too: the card goes above 发改委.
     desk.clock.set(bj(2026, 11, 16, 10))
     data = complaint("jobs-accused").model_copy(update={"category": "procurement", "respondent": "市发改委"})
-    number = await desk.db(lambda s: T.create_ticket(desk.bo, s, data, SERVICE)[0].number)
-    assert await desk.db(lambda s: T.get_ticket(s, number).lead_code) == "finance"
+    number = await desk.db(lambda s: create_ticket(desk.bo, s, data, SERVICE)[0].number)
+    assert await desk.db(lambda s: get_ticket(s, number).lead_code) == "finance"
     await desk.sweep_at(just_after(2026, 11, 18))  # yellow card for 签收
     yellow = (await desk.inbox("finance"))[-1]
     assert "将向中共烟台市纪律检查委员会 烟台市监察委员会发出红牌督办" in yellow
@@ -243,8 +244,8 @@ async def test_sme_arrears_not_forwarded_in_10_working_days_get_a_reminder_and_c
     data = complaint("jobs-sme").model_copy(update={
         "category": "arrears", "category_confidence": 0.4, "respondent": "市财政局",
         "description": "我们是小微企业，给市财政局做的信息化项目验收合格，尾款38万元拖了一年没付。"})
-    number = await desk.db(lambda s: T.create_ticket(desk.bo, s, data, SERVICE)[0].number)
-    assert await desk.db(lambda s: T.get_ticket(s, number).state) == "submitted"  # waits for a dispatcher
+    number = await desk.db(lambda s: create_ticket(desk.bo, s, data, SERVICE)[0].number)
+    assert await desk.db(lambda s: get_ticket(s, number).state) == "submitted"  # waits for a dispatcher
 
     assert dict((await desk.sweep_at(just_after(2026, 11, 28))).actions) == {"remind": 1}
     [reminder] = await desk.inbox("hotline")

@@ -6,13 +6,15 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from intake_store import tickets as T
+from jobs_support import SERVICE, complaint
+
+from intake_store.app import EVENT_LISTENERS
 from intake_store.catalog import default_catalog
 from intake_store.db import make_engine, migrate, session_scope
-from intake_store.tickets import Backoffice, load_defaults
-from intake_store.web import EVENT_LISTENERS
+from intake_store.tickets.backoffice import Backoffice
+from intake_store.tickets.commands import create_ticket
+from intake_store.tickets.seeding import load_defaults
 from intake_store.workcalendar import default_calendar
-from jobs_support import SERVICE, complaint
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +40,7 @@ def test_run_once_then_list_what_is_scheduled_and_what_ran(tmp_path):
     for key, at in (("jobs-cli-1", now - timedelta(days=30)), ("jobs-cli-2", now - timedelta(days=30)), ("jobs-cli-3", now)):
         when[0] = at
         with session_scope(engine) as s:
-            numbers.append(T.create_ticket(bo, s, complaint(key), SERVICE)[0].number)
+            numbers.append(create_ticket(bo, s, complaint(key), SERVICE)[0].number)
     engine.dispose()
 
     before = hotline("jobs", db=db)

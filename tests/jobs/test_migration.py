@@ -4,27 +4,27 @@ import pytest
 from alembic import command
 from sqlalchemy import select
 
-from intake_store import tickets as T
 from intake_store.catalog import default_catalog
 from intake_store.db import alembic_config, make_engine, migrate, session_scope
 from intake_store.jobs.models import TicketAlarm
 from intake_store.jobs.runner import sweep
 from intake_store.models import Ticket
-from intake_store.tickets import Backoffice, load_defaults
+from intake_store.tickets.backoffice import Backoffice
+from intake_store.tickets.commands import act, create_ticket
+from intake_store.tickets.seeding import load_defaults
 from intake_store.workcalendar import default_calendar
-from jobs_support import HRSS, OPERATOR, SERVICE, bj, complaint, fresh_pg_database, just_after
+from jobs_support import HRSS, OPERATOR, SERVICE, bj, complaint, just_after
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def core_schema_only(request, tmp_path):
     """A database at the core schema (0001), before any feature's migration."""
     if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path / 'old.db'}", (lambda: None)
+        url = f"sqlite:///{tmp_path / 'old.db'}"
     else:
-        url, drop = fresh_pg_database(request.getfixturevalue("pg_server"))
+        url = request.getfixturevalue("pg_database")
     command.upgrade(alembic_config(url), "0001")
-    yield url
-    drop()
+    return url
 
 
 def test_open_tickets_from_before_the_upgrade_get_their_reminders(core_schema_only):
@@ -35,12 +35,12 @@ def test_open_tickets_from_before_the_upgrade_get_their_reminders(core_schema_on
     old = Backoffice(engine, catalog, default_calendar(), "s", lambda: now[0], listeners=())  # the app before the jobs
     with session_scope(engine) as s:
         load_defaults(s, catalog)
-        open_number = T.create_ticket(old, s, complaint("old-open-1"), SERVICE)[0].number
-        done = T.create_ticket(old, s, complaint("old-done-1"), SERVICE)[0].number
+        open_number = create_ticket(old, s, complaint("old-open-1"), SERVICE)[0].number
+        done = create_ticket(old, s, complaint("old-done-1"), SERVICE)[0].number
         for action, payload in (("accept", {}), ("verify", {"result": "不属实", "findings": "已结清"}),
                                 ("reply", {"text": "经核查工资已结清。"})):
-            T.act(old, s, done, action, HRSS, payload=payload)
-        T.act(old, s, done, "close", OPERATOR)
+            act(old, s, done, action, HRSS, payload=payload)
+        act(old, s, done, "close", OPERATOR)
 
     migrate(url)  # to every head, the deadline jobs' 0003 among them
 

@@ -13,17 +13,18 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from jobs_support import HRSS, SERVICE, complaint, until
 from sqlalchemy import func, select
 
-from intake_store import tickets as T
+from intake_store.app import EVENT_LISTENERS
 from intake_store.catalog import default_catalog
 from intake_store.db import make_engine, migrate, session_scope
 from intake_store.jobs.models import JobRun, TicketAlarm
 from intake_store.models import Notification, TicketEvent
-from intake_store.tickets import Backoffice, load_defaults
-from intake_store.web import EVENT_LISTENERS
+from intake_store.tickets.backoffice import Backoffice
+from intake_store.tickets.commands import act, create_ticket
+from intake_store.tickets.seeding import load_defaults
 from intake_store.workcalendar import default_calendar
-from jobs_support import HRSS, SERVICE, complaint, fresh_pg_database, until
 
 ROOT = Path(__file__).resolve().parents[2]
 NEVER_SIGNED = 30  # each owes a yellow and a red card on 签收 and on 答复: 4 portal messages
@@ -58,11 +59,9 @@ class AppProcess:
 
 
 @pytest.fixture
-def database(pg_server):
-    url, drop = fresh_pg_database(pg_server)
-    migrate(url)
-    yield url
-    drop()
+def database(pg_database):
+    migrate(pg_database)
+    return pg_database
 
 
 @pytest.fixture
@@ -92,13 +91,13 @@ def file_overdue_tickets(url):
     with session_scope(engine) as s:
         load_defaults(s, catalog)
         for i in range(NEVER_SIGNED):
-            T.create_ticket(bo, s, complaint(f"never-signed-{i:03d}", channel="web", sender_id=f"s{i}"), SERVICE)
+            create_ticket(bo, s, complaint(f"never-signed-{i:03d}", channel="web", sender_id=f"s{i}"), SERVICE)
         for i in range(NEVER_RATED):
-            number = T.create_ticket(bo, s, complaint(f"never-rated-{i:03d}", channel="web", sender_id=f"r{i}"),
+            number = create_ticket(bo, s, complaint(f"never-rated-{i:03d}", channel="web", sender_id=f"r{i}"),
                                      SERVICE)[0].number
-            T.act(bo, s, number, "accept", HRSS)
-            T.act(bo, s, number, "verify", HRSS, payload={"result": "属实", "findings": "属实"})
-            T.act(bo, s, number, "reply", HRSS, payload={"text": "已责令施工单位结清工资。"})
+            act(bo, s, number, "accept", HRSS)
+            act(bo, s, number, "verify", HRSS, payload={"result": "属实", "findings": "属实"})
+            act(bo, s, number, "reply", HRSS, payload={"text": "已责令施工单位结清工资。"})
     return engine
 
 

@@ -12,7 +12,7 @@ import intake_store.models
 
 revision = '0002_accounts'
 down_revision = '0001'
-branch_labels = None
+branch_labels = ('accounts',)
 depends_on = None
 
 

@@ -12,7 +12,7 @@ import intake_store.models
 
 revision = '0003_jobs'
 down_revision = '0001'
-branch_labels = None
+branch_labels = ('jobs',)
 depends_on = None
 
 

@@ -12,7 +12,7 @@ import intake_store.models
 
 revision = '0004_integrity'
 down_revision = '0001'
-branch_labels = None
+branch_labels = ('integrity',)
 depends_on = None
 
 

@@ -12,7 +12,7 @@ import intake_store.models
 
 revision = '0005_gateway'
 down_revision = "0001"
-branch_labels = None
+branch_labels = ('conversations',)
 depends_on = None
 
 
