@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -23,8 +23,8 @@ from vocabulary.ticket import NewTicket
 
 from . import backoffice
 from .conversation import (
-    Turn, field_sources, input_channel, last_spoken_turn, latest_turn, loop_activated_now, loop_resumed_now,
-    run_events, run_key, user_texts,
+    Turn, clarified_turn, field_sources, input_channel, last_spoken_turn, latest_turn, loop_activated_now,
+    loop_resumed_now, run_events, run_key, user_texts,
 )
 from .extraction import (
     _NO_EVIDENCE, clean_answer, corrected_value, evidence_from, field_named, find_contact_name, find_reference, is_meaningful,
@@ -33,8 +33,9 @@ from .extraction import (
 from .parsing import (
     amount_from_text, find_id_numbers, find_phone, is_payload, mask_id_number, mask_ids, mask_phone, pick_amount,
 )
-from .texts import FIELD_LABELS, amount_text, summary_lines
+from .texts import FIELD_LABELS, amount_text, category_name, shorten
 from .urgency import assess_urgency
+from .wording import line
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ FIELD_SLOTS = [
 RUN_SLOTS = FIELD_SLOTS + [
     "category", "category_confidence", "reference", "contact_name", "anonymous", "id_number",
     "correcting", "field_to_correct", "confirmed", "urgent", "urgency_reason", "complaint_key", "retry_submit",
-    "anonymous_pending", "field_tries",
+    "anonymous_pending", "field_tries", "hint",
 ]
 # slot → field of POST /api/tickets, for field_sources.
 SLOT_TO_FIELD = {
@@ -83,6 +84,8 @@ _CONSENT_YES = re.compile(
     r"可以|行|没问题|告诉他们|告诉吧|同意|愿意|^好|^嗯|^是|^对|让他们联系|直接联系|无所谓|随便|没关系|^ok", re.I)
 _RETRY = re.compile(r"重新提交|再提交|重新发|再试|重试|提交|再来一次|再发一次|试一下|试试")
 _NOT_NOW = re.compile(r"不|别|算了|取消")
+# Going on with the complaint is no answer to the question asked.
+_GO_ON = re.compile(r"^(?:不|不是|没有|别)?[，,、 ]*(?:那就|好吧|还是)?(?:继续|接着)(?:投诉|说|吧|登记)*[。！!吧]*$")
 
 # The words that ask for anonymity; a phone number said in the same breath wins.
 # What an unclear answer to each question becomes after two tries, so the form
@@ -94,6 +97,9 @@ UNKNOWN_VALUES = {
 # The phone slot when the citizen gave no usable number twice: asked no more,
 # filed without a number (and without consent to pass on what is not there).
 NO_PHONE = ""
+# The `hint` slot names the question to ask again with an example; its
+# value is the slot asked, except for a number that is not one.
+HINT_SLOTS = {"phone_number": "phone"}
 # How many unclear answers to one question before the form takes 不清楚.
 MAX_TRIES = 2
 # Words that only confirm: to a question that wants content they are no answer.
@@ -229,10 +235,15 @@ class ValidateComplaintForm(FormValidationAction):
         await self.categorise(values, updates, notes)
         for response, kwargs in dict.fromkeys(notes):
             dispatcher.utter_message(response=response, **dict(kwargs))
+        hint = updates.pop("hint", None)
         merged = {**values, **updates}
         requested = next_slot(merged)
         events: List[EventType] = [SlotSet(k, v) for k, v in updates.items()]
-        if not updates:
+        # The question asked again after a failed answer is its example
+        # variation (utter_ask_* with a condition on `hint`), never the same
+        # sentence twice.
+        events.append(SlotSet("hint", hint if hint and HINT_SLOTS.get(hint, hint) == requested else None))
+        if not updates and not hint:
             # nothing new: keep asking the same question (and do not let the
             # form treat the turn as unhandled)
             current = tracker.get_slot("requested_slot")
@@ -248,6 +259,8 @@ class ValidateComplaintForm(FormValidationAction):
         text = turn.text or ""
         if find_phone(text) or any(turn.spans(e) for e in ("amount", "respondent", "place")):
             return True
+        if _GO_ON.match(text.strip()):
+            return True  # '继续投诉', whatever the NLU took it for, is no stop: the form asks on
         if requested in UNKNOWN_VALUES and is_unknown(clean_answer(text)):
             return True  # 不清楚 / 记不清了 is an answer, not a wish to stop
         if requested == "consent_disclose":
@@ -293,19 +306,26 @@ class ValidateComplaintForm(FormValidationAction):
 
     def start(self, tracker: Tracker, values: Dict[str, Any], notes: List[Note]) -> Dict[str, Any]:
         turn = latest_turn(tracker)
-        # A button press (after "您是想反映……吗？") carries no words: the
-        # complaint is in the message before it.
-        source = last_spoken_turn(tracker) if turn.is_payload else turn
-        source = source or turn
+        # A button press or a typed yes after "您是想反映……吗？" tells no
+        # story: the complaint is in the unclear message before it.
+        unclear = clarified_turn(tracker)
+        source = (last_spoken_turn(tracker) if turn.is_payload else unclear) or turn
         u: Dict[str, Any] = {name: None for name in RUN_SLOTS if values.get(name) is not None}
         u["complaint_key"] = run_key(tracker.sender_id, turn.message_id or str(turn.timestamp))
         text = (mask_ids(source.text) or "").strip()
+        if source is unclear and not turn.is_payload and is_meaningful(turn.text):
+            text = f"{text}。{(mask_ids(turn.text) or '').strip()}"
         # '我电话138……' or '我想匿名' starts the complaint but tells no story
         contact_only = turn.intent in ("give_contact", "want_anonymous") and len(text) < CONTACT_ONLY
         if is_meaningful(text) and not contact_only:
             self._take_description(text, u, {})
         state = {**{k: None for k in RUN_SLOTS}, **u}
         self.common(source, state, u, notes, requested=None, correcting=False)
+        if u.get("amount") is None and u.get("description"):
+            # the NLU may not mark an amount in a long story (欠他工钱九万多)
+            amount = amount_from_text(u["description"])
+            if amount is not None:
+                u["amount"] = amount
         return u
 
     @staticmethod
@@ -328,6 +348,8 @@ class ValidateComplaintForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         correcting = turn.intent == "correct_field" or requested in ("confirmed", "field_to_correct")
         u: Dict[str, Any] = {}
+        if _GO_ON.match(turn.text.strip()):
+            return u  # '继续投诉' after the stop question: the same question again
         if requested == "confirm_anonymous":
             self.confirm_anonymous(turn, values, u, notes)
             return u
@@ -465,7 +487,11 @@ class ValidateComplaintForm(FormValidationAction):
                 return
         elif other_fields and (requested in ("respondent", "place", "promise_date")
                                or (requested == "promise" and not promise_from(text + "。" * 12))):
-            return  # 'asked for the place: 有判决书' answered something else
+            # 'asked for the place: 有判决书' answered something else; a whole
+            # story told instead is kept as the story
+            if story and is_meaningful(text):
+                self._add_to_story(text, values, u)
+            return
         elif requested == "respondent":
             if is_unknown(answer):
                 value = "不清楚"
@@ -527,11 +553,11 @@ class ValidateComplaintForm(FormValidationAction):
         if tries[requested] >= MAX_TRIES and requested in UNKNOWN_VALUES:
             u[requested] = UNKNOWN_VALUES[requested]
             if requested == "consent_disclose":
-                note(notes, "utter_hint_consent_disclose")
+                note(notes, "utter_consent_taken_as_no")
             else:
                 note(notes, "utter_taken_unknown", label=FIELD_LABELS[requested])
         else:
-            note(notes, f"utter_hint_{requested}")
+            u["hint"] = requested
 
     @staticmethod
     def failed_phone(text: str, values: Dict[str, Any], u: Dict[str, Any], notes: List[Note]) -> None:
@@ -544,7 +570,7 @@ class ValidateComplaintForm(FormValidationAction):
             u["phone"] = NO_PHONE
             note(notes, "utter_phone_not_given")
         else:
-            note(notes, "utter_phone_hint" if len(re.sub(r"\D", "", text)) >= 5 else "utter_hint_phone")
+            u["hint"] = "phone_number" if len(re.sub(r"\D", "", text)) >= 5 else "phone"
 
     def _add_to_story(self, text: str, values: Dict[str, Any], u: Dict[str, Any]) -> None:
         """Append to the description (the category follows the whole text)."""
@@ -582,7 +608,10 @@ class ValidateComplaintForm(FormValidationAction):
         new = self._value_for(field, value) if value else None
         if new is not None:
             u[field] = new
-            note(notes, "utter_field_corrected", label=FIELD_LABELS[field], value=self._display(field, new))
+            if field == "consent_disclose":
+                note(notes, "utter_consent_corrected_yes" if new else "utter_consent_corrected_no")
+            else:
+                note(notes, "utter_field_corrected", label=FIELD_LABELS[field], value=self._display(field, new))
             return
         # ask that field again
         if field == "anonymous":
@@ -622,8 +651,6 @@ class ValidateComplaintForm(FormValidationAction):
             return amount_text(value)
         if slot == "phone":
             return mask_phone(value)
-        if slot == "consent_disclose":
-            return "同意告知承办单位" if value else "不告知承办单位"
         return str(value)
 
 
@@ -648,9 +675,44 @@ class ActionAskConfirmed(Action):
         slots = _slots(tracker)
         urgent, reason = complaint_urgency(tracker, slots)
         slots.update(urgent=urgent, urgency_reason=reason)
-        summary = "\n".join(summary_lines(slots, amount_needed=asks_amount(slots.get("category"))))
+        summary = read_back(domain, slots, amount_needed=asks_amount(slots.get("category")))
         dispatcher.utter_message(response="utter_read_back", summary=summary)
         return [SlotSet("urgent", urgent), SlotSet("urgency_reason", reason)]
+
+
+def read_back(domain: DomainDict, slots: Dict[str, Any], amount_needed: bool) -> str:
+    """The complaint as the citizen will check it, one field a line (lines from the domain)."""
+    parts: List[str] = []
+
+    def field(key: str, value: Any = None) -> None:
+        shown = shorten(slots[key]) if value is None else value
+        parts.append(line(domain, "utter_read_back_field", label=FIELD_LABELS[key], value=shown))
+
+    field("category", category_name(slots.get("category")))
+    if slots.get("description"):
+        field("description")
+    for key in ("respondent", "promise", "promise_date"):
+        # a promise read from the story itself would only repeat it
+        if slots.get(key) and not (key == "promise" and slots[key] == slots.get("description")):
+            field(key)
+    if amount_needed or slots.get("amount") is not None:
+        field("amount", amount_text(slots.get("amount")))
+    for key in ("place", "evidence", "reference"):
+        if slots.get(key):
+            field(key)
+    if slots.get("anonymous"):
+        parts.append(line(domain, "utter_read_back_anonymous"))
+    elif slots.get("phone") == NO_PHONE:
+        parts.append(line(domain, "utter_read_back_no_phone"))
+    else:
+        contact = mask_phone(slots.get("phone"))
+        if slots.get("contact_name"):
+            contact = f"{slots['contact_name']} {contact}".strip()
+        disclosed = "utter_read_back_phone_disclosed" if slots.get("consent_disclose") else "utter_read_back_phone"
+        parts.append(line(domain, disclosed, contact=contact))
+    if slots.get("urgent") and slots.get("urgency_reason"):
+        parts.append(line(domain, "utter_read_back_urgent", reason=slots["urgency_reason"]))
+    return "\n".join(parts)
 
 
 def _beijing_today() -> date:
@@ -671,10 +733,11 @@ def ticket_payload(tracker: Tracker) -> NewTicket:
     events = run_events(tracker, "complaint_key")
     sources = field_sources(events, SLOT_TO_FIELD)
     told = sources.get("description")
-    if told and is_payload(told["text"]):
-        # started by a button after "您是想……吗？": the story is the message before
+    if told and (is_payload(told["text"]) or not is_meaningful(told["text"])):
+        # started by a button or a yes after "您是想……吗？": the story is the message before
         before = [e for e in tracker.events[:len(tracker.events) - len(events)]
-                  if e.get("event") == "user" and e.get("text") and not is_payload(e["text"])]
+                  if e.get("event") == "user" and e.get("text") and not is_payload(e["text"])
+                  and is_meaningful(e["text"])]
         if before:
             sources["description"] = {"message_id": before[-1].get("message_id"),
                                       "text": (mask_ids(before[-1]["text"]) or "")[:limits.TEXT]}
@@ -714,25 +777,19 @@ def ticket_payload(tracker: Tracker) -> NewTicket:
     }
 
 
-def filed_message(data: Dict[str, Any], payload: Dict[str, Any]) -> str:
-    lines = [
-        "您的投诉已提交。",
-        f"工单号：{data.get('number')}",
-        f"查询码：{data.get('query_code')}（请保存好，查询进度和评价时要用）",
-    ]
+def filed_details(domain: DomainDict, data: Dict[str, Any], payload: Dict[str, Any]) -> str:
+    """The lines of the filing notice after its number and code, those that apply."""
+    parts = []
     if data.get("lead_name"):
-        lines.append(f"承办单位：{data['lead_name']}")
+        parts.append(line(domain, "utter_filed_lead", lead=data["lead_name"]))
     if data.get("reply_due_text"):
-        lines.append(f"答复期限：{data['reply_due_text']}")
+        parts.append(line(domain, "utter_filed_reply_due", due=data["reply_due_text"]))
     if payload.get("category") == "other":
-        lines.append("这件事已作为一般诉求转12345热线办理。")
+        parts.append(line(domain, "utter_filed_ordinary"))
     if payload.get("urgent"):
-        lines.append(f"已标注为紧急（{payload.get('urgency_reason')}），会优先处理。")
-    if payload.get("anonymous"):
-        lines.append("您是匿名投诉，我们不会电话回访，请凭工单号和查询码查询进度。")
-    else:
-        lines.append("有进展会通知您，发“查进度”也可以随时查询。")
-    return "\n".join(lines)
+        parts.append(line(domain, "utter_filed_urgent", reason=payload.get("urgency_reason")))
+    parts.append(line(domain, "utter_filed_anonymous" if payload.get("anonymous") else "utter_filed_followed_up"))
+    return "\n".join(parts)
 
 
 def _clear_run() -> List[EventType]:
@@ -759,13 +816,33 @@ class ActionSubmitComplaint(Action):
             logger.error("ticket refused (%s): %s", e.status, e.body)
             dispatcher.utter_message(response="utter_ticket_refused", error=e.error)
             return [SlotSet("submit_pending", False)]
-        dispatcher.utter_message(response="utter_ticket_filed", filed=filed_message(data, payload))
+        dispatcher.utter_message(response="utter_ticket_filed", number=data.get("number"),
+                                 query_code=data.get("query_code"), details=filed_details(domain, data, payload))
         number, code = data.get("number"), data.get("query_code")
         return _clear_run() + [
             SlotSet("filed_ticket_number", number), SlotSet("filed_query_code", code),
             SlotSet("ticket_number", number), SlotSet("query_code", code),
             SlotSet("submit_pending", False),
         ]
+
+
+class ActionAskConfirmStop(Action):
+    """算了 before the complaint is filed: "确定不投诉了吗？". An answer to
+    that question the NLU takes for another stop is read by its words:
+    继续投诉 goes on, anything else (不投诉了, 算了) confirms."""
+
+    def name(self) -> Text:
+        return "action_ask_confirm_stop"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        bot = next((e for e in reversed(tracker.events) if e.get("event") == "bot"), None)
+        if ((bot or {}).get("metadata") or {}).get("utter_action") != "utter_ask_confirm_stop":
+            dispatcher.utter_message(response="utter_ask_confirm_stop")
+            return []
+        loop = (tracker.active_loop or {}).get("name")
+        if loop and _GO_ON.match(latest_turn(tracker).text.strip()):
+            return [FollowupAction(loop)]
+        return [FollowupAction("action_cancel_complaint")]
 
 
 class ActionCancelComplaint(Action):
@@ -776,7 +853,7 @@ class ActionCancelComplaint(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(response="utter_complaint_cancelled")
-        return _clear_run() + [SlotSet("submit_pending", False), SlotSet("requested_slot", None)]
+        return _clear_run() + [SlotSet("submit_pending", False), SlotSet("requested_slot", None), ActiveLoop(None)]
 
 
 class ValidateRetryForm(FormValidationAction):

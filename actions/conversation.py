@@ -95,6 +95,18 @@ def last_spoken_turn(tracker: Tracker) -> Optional[Turn]:
     return None
 
 
+def clarified_turn(tracker: Tracker) -> Optional[Turn]:
+    """The unclear message the latest one clarifies. After "您是想……吗？" Rasa
+    rewinds the answer and puts it back in place of the unclear message, so a
+    rewind stands between the last two user events; the unclear message is
+    the one before them."""
+    events = tracker.events
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if len(users) < 3 or not any(e.get("event") == "rewind" for e in events[users[-2] + 1:users[-1]]):
+        return None
+    return _turn_from_user_event(events[users[-3]])
+
+
 def _events_since_last_user(tracker: Tracker) -> List[Dict[str, Any]]:
     events = tracker.events
     for i in range(len(events) - 1, -1, -1):

@@ -52,7 +52,10 @@ _NAME_PATTERNS = (
     re.compile(r"(?:联系人[:：]?\s*|我是)?([\u4e00-\u9fa5](?:先生|女士|经理|会计|老师|师傅))"),
 )
 
-_GENERIC = re.compile(r"你好|您好|请问|我要|我想|想要|要|投诉|举报|反映|一下|一个|个|问题|情况|事情|事|的|了|吗|呢|啊|吧|[，,。！!？?\s]")
+# The openings that announce a complaint without telling it (我要举报、
+# 有个事想问问、你们管不管).
+_GENERIC = re.compile(r"你好|您好|请问|我要|我想|想要|要|投诉|举报|反映|一下|一个|个|问题|情况|事情|事|的|了|吗|呢|啊|吧"
+                      r"|想问问|问问|你们|管不管|管吗|这里|这个|[，,。！!？?\s]")
 
 
 def clauses(text: str) -> List[str]:

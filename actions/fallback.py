@@ -1,10 +1,11 @@
-"""Chinese replacement for Rasa's English "Did you mean ...?" step."""
+"""Chinese replacement for Rasa's English "Did you mean ...?" step, and what
+a typed yes to it means."""
 from __future__ import annotations
 
 from typing import List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -47,3 +48,35 @@ class ActionDefaultAskAffirmation(Action):
             return []
         dispatcher.utter_message(response="utter_did_you_mean", question=question_for(guess), guess=guess)
         return []
+
+
+# What a typed yes to "您是想……吗？" starts, by the intent guessed; the
+# buttons send the intent itself and the rules take it from there.
+YES_STARTS = {
+    "complain": "complaint_form", "give_contact": "complaint_form", "want_anonymous": "complaint_form",
+    "query_status": "status_form", "ask_human": "action_handoff",
+}
+
+
+class ActionYesOrNo(Action):
+    """A yes or no with nothing asked, or a typed 是的 to "您是想……吗？",
+    which means the guess (Rasa's two-stage fallback has put the yes in
+    place of the unclear message; the form reads the story from that one)."""
+
+    def name(self) -> Text:
+        return "action_yes_or_no"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        guess = last_guess(tracker)
+        if intent == "affirm" and guess in YES_STARTS:
+            return [FollowupAction(YES_STARTS[guess])]
+        dispatcher.utter_message(response="utter_how_can_i_help")
+        return []
+
+
+def last_guess(tracker: Tracker) -> Optional[str]:
+    """The intent offered by "您是想……吗？" when that was the assistant's last message."""
+    bot = next((e for e in reversed(tracker.events) if e.get("event") == "bot"), None)
+    metadata = (bot or {}).get("metadata") or {}
+    return metadata.get("guess") if metadata.get("utter_action") == "utter_did_you_mean" else None

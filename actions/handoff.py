@@ -1,7 +1,7 @@
 """转人工: put the conversation in the operator queue and say when a person answers."""
 from __future__ import annotations
 
-from typing import List, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -10,7 +10,20 @@ from rasa_sdk.types import DomainDict
 
 from . import backoffice
 from .conversation import input_channel
-from .texts import compact_summary, service_hours
+from .texts import FIELD_LABELS, amount_text, category_name, service_hours, shorten
+
+
+def compact_summary(slots: Dict[str, Any], limit: int = 400) -> str:
+    """A one-line summary for an operator (the handoff reason); no phone number."""
+    parts = [category_name(slots.get("category"))]
+    for key in ("respondent", "promise", "promise_date", "place"):
+        if slots.get(key):
+            parts.append(f"{FIELD_LABELS[key]}：{slots[key]}")
+    if slots.get("amount") is not None:
+        parts.append(f"金额：{amount_text(slots.get('amount'))}")
+    if slots.get("description"):
+        parts.append(f"经过：{slots['description']}")
+    return shorten("；".join(parts), limit)
 
 
 class ActionHandoff(Action):

@@ -22,6 +22,7 @@ from vocabulary.codes import SATISFACTION
 from . import backoffice
 from .conversation import Turn, latest_turn, loop_activated_now, loop_resumed_now, user_events
 from .parsing import find_query_code, find_ticket_number, halfwidth, is_payload
+from .wording import line
 
 logger = logging.getLogger(__name__)
 
@@ -61,9 +62,10 @@ class TicketLookupValidation(FormValidationAction):
             number, code = self.start(tracker, turn)
             events += [SlotSet("ticket_number", number), SlotSet("query_code", code)]
         elif not loop_resumed_now(tracker, self.form):
-            if turn.intent in _LEAVE or turn.intent == "complain":
-                return [ActionExecutionRejected(self.form)]
             said_number, said_code = _from_message(turn)
+            # a number or code is an answer, whatever the NLU took it for
+            if (turn.intent in _LEAVE or turn.intent == "complain") and not (said_number or said_code):
+                return [ActionExecutionRejected(self.form)]
             requested = tracker.get_slot("requested_slot")
             text = halfwidth(turn.text)
             if said_number:
@@ -111,23 +113,25 @@ class ValidateFollowupForm(TicketLookupValidation):
     form = "followup_form"
 
 
-def _status_text(data: Dict[str, Any]) -> str:
-    lines = [f"工单号：{data.get('number')}"]
+def _status_details(domain: DomainDict, data: Dict[str, Any]) -> str:
+    """The lines of a status after its number, those the back office gave (lines from the domain)."""
+    parts = []
     if data.get("category_name"):
-        lines.append(f"投诉类别：{data['category_name']}")
-    lines.append(f"当前状态：{data.get('state_name') or data.get('state')}")
+        parts.append(line(domain, "utter_status_category", category=data["category_name"]))
+    parts.append(line(domain, "utter_status_state", state=data.get("state_name") or data.get("state")))
     if data.get("lead_name"):
-        lines.append(f"承办单位：{data['lead_name']}")
+        parts.append(line(domain, "utter_status_lead", lead=data["lead_name"]))
     if data.get("reply_due_text"):
-        lines.append(f"答复期限：{data['reply_due_text']}")
+        parts.append(line(domain, "utter_status_reply_due", due=data["reply_due_text"]))
     timeline = data.get("timeline") or []
     if timeline:
         last = timeline[-1]
         when = str(last.get("at") or "")[:10]
-        lines.append(f"最新进展：{last.get('text')}" + (f"（{when}）" if when else ""))
+        parts.append(line(domain, "utter_status_latest_dated" if when else "utter_status_latest",
+                          progress=last.get("text"), when=when))
     if data.get("reply"):
-        lines.append(f"答复内容：{data['reply']}")
-    return "\n".join(lines)
+        parts.append(line(domain, "utter_status_reply", reply=data["reply"]))
+    return "\n".join(parts)
 
 
 class ActionCheckStatus(Action):
@@ -151,7 +155,8 @@ class ActionCheckStatus(Action):
             else:
                 dispatcher.utter_message(response="utter_back_office_says", message=e.error)
             return [SlotSet("ticket_number", None), SlotSet("query_code", None)]
-        dispatcher.utter_message(response="utter_ticket_status", status=_status_text(data))
+        dispatcher.utter_message(response="utter_ticket_status", number=data.get("number"),
+                                 details=_status_details(domain, data))
         if data.get("followup_open"):
             dispatcher.utter_message(response="utter_ask_rating_after_reply")
         return []
@@ -198,5 +203,8 @@ class ActionSubmitFollowup(Action):
             else:
                 dispatcher.utter_message(response="utter_back_office_says", message=e.error)
             return [SlotSet("satisfaction", None)]
-        dispatcher.utter_message(response="utter_back_office_says", message=data.get("message") or "感谢您的评价。")
+        if data.get("message"):
+            dispatcher.utter_message(response="utter_back_office_says", message=data["message"])
+        else:
+            dispatcher.utter_message(response="utter_rating_thanks")
         return [SlotSet("satisfaction", None)]

@@ -17,6 +17,9 @@ inserted space only adds a whitespace token. Whitespace tokens are dropped.
 PersistedCRFEntityExtractor is Rasa's CRF entity extractor that also stores
 the fitted CRF, so loading a model does not fit it again.
 
+AlikeIntentsFallbackClassifier is Rasa's FallbackClassifier that does not
+ask about a message torn between two intents the dialogue treats alike.
+
 Runs in the rasa env: imports rasa (and what it ships) and the standard
 library only.
 """
@@ -25,16 +28,18 @@ from __future__ import annotations
 import shutil
 import unicodedata
 from collections import OrderedDict
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 import rasa.shared.utils.io
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.nlu.extractors.crf_entity_extractor import CRFEntityExtractor, CRFToken
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.constants import INTENT_NAME_KEY, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
 # Zero-width and formatting characters some keyboards and copy-paste leave behind.
@@ -166,3 +171,26 @@ class PersistedCRFEntityExtractor(CRFEntityExtractor):
 
 def _model_file(tag_name: Text) -> Text:
     return f"crf_{tag_name}.crfsuite"
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class AlikeIntentsFallbackClassifier(FallbackClassifier):
+    """Rasa's FallbackClassifier, except that two intents the dialogue treats
+    alike are no ambiguity: a story the NLU finds half complain, half inform
+    starts the complaint either way, so "您是想反映……吗？" would only make the
+    citizen say yes before being heard. Low confidence still falls back."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**FallbackClassifier.get_default_config(), "alike": [["complain", "inform"]]}
+
+    def _nlu_prediction_ambiguous(self, message: Message) -> Tuple[bool, Optional[float]]:
+        ambiguous, difference = super()._nlu_prediction_ambiguous(message)
+        if ambiguous:
+            ranking = message.data.get(INTENT_RANKING_KEY, [])
+            top_two = {ranking[0].get(INTENT_NAME_KEY), ranking[1].get(INTENT_NAME_KEY)}
+            if any(top_two <= set(group) for group in self.component_config["alike"]):
+                return False, difference
+        return ambiguous, difference

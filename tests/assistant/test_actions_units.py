@@ -25,9 +25,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import status
 from actions.complaint import (
-    ActionSubmitComplaint, ValidateComplaintForm, ValidateRetryForm, required_slots, ticket_payload,
+    ActionAskConfirmStop, ActionSubmitComplaint, ValidateComplaintForm, ValidateRetryForm, required_slots, ticket_payload,
 )
 from actions.extraction import corrected_value, evidence_from, field_named, promise_from
+from actions.fallback import ActionYesOrNo
 from actions.parsing import (
     amount_from_text, find_id_numbers, find_phone, find_query_code, find_ticket_number, format_yuan, is_valid_phone,
     mask_id_number, mask_ids, mask_phone, normalize_phone, parse_amount,
@@ -37,7 +38,21 @@ from actions.urgency import assess_urgency
 
 ID = "370602199001011234"
 ROOT = Path(__file__).resolve().parents[2]
-RESPONSES = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text(encoding="utf-8"))["responses"]
+# the domain as Rasa sends it with every call: the actions take their lines from it
+DOMAIN = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text(encoding="utf-8"))
+RESPONSES = DOMAIN["responses"]
+
+
+def asked(slots: Dict[str, Any]) -> str:
+    """The question the form asks next, as Rasa picks it: the variation whose
+    condition the slots meet (the example after a failed answer), else the
+    plain one."""
+    variations = RESPONSES.get(f"utter_ask_{slots.get('requested_slot')}") or []
+    meets = [v for v in variations if v.get("condition")
+             and all(slots.get(c["name"]) == c["value"] for c in v["condition"])]
+    plain = [v for v in variations if not v.get("condition")]
+    chosen = (meets or plain or [{}])[0]
+    return chosen.get("text", "")
 
 
 def rendered(message: Dict[str, Any]) -> str:
@@ -269,7 +284,7 @@ class Conversation:
         name = action.name()
         loop = loop or (name[len("validate_"):] if name.startswith("validate_") else None)
         visible = list(extra) + ([{"event": "action", "name": loop}] if loop else [])
-        events = asyncio.run(action.run(dispatcher, self.tracker(visible), {}))
+        events = asyncio.run(action.run(dispatcher, self.tracker(visible), DOMAIN))
         self.messages = dispatcher.messages
         self.events.extend(extra)
         for e in events:
@@ -282,7 +297,8 @@ class Conversation:
         return self.run(action or ValidateComplaintForm(), [{"event": "active_loop", "name": form}])
 
     def texts(self) -> str:
-        return "\n".join(rendered(m) for m in self.messages)
+        """What the citizen reads after the last run: the messages, then the question."""
+        return "\n".join([rendered(m) for m in self.messages] + [asked(self.slots)])
 
 
 ALL_AT_ONCE = "我们公司2022年给龙口市住建局修的路，验收时答应年底前付清三十五万，到现在一分没给，有合同和验收单，我电话13812345678"
@@ -700,9 +716,64 @@ class FollowsTheCitizenTest(FormTestCase):
         c.run(ValidateComplaintForm())
         self.assertIsNone(c.slots.get("evidence"))
         self.assertIn("例如“合同和验收单”", c.texts())
+        self.assertNotIn("您手上有哪些证据", c.texts())  # the example, not the question twice
         c.say("有合同和聊天记录", "inform")
         c.run(ValidateComplaintForm())
         self.assertEqual(c.slots["evidence"], "有合同和聊天记录")
+
+    def test_the_example_is_asked_once_then_the_plain_question_again(self):
+        c = self.at("phone")
+        c.say("1381234", "inform")
+        c.run(ValidateComplaintForm())
+        self.assertEqual(c.slots["hint"], "phone_number")
+        self.assertNotIn("请留一个联系电话", c.texts())
+        c.say("你是机器人吗", "bot_challenge")
+        c.run(ValidateComplaintForm(), [{"event": "action", "name": "utter_iamabot"}])
+        self.assertIsNone(c.slots["hint"])
+        self.assertIn("请留一个联系电话", c.texts())
+
+    def test_going_on_after_the_stop_question_is_no_answer(self):
+        for intent in ("complain", "stop"):
+            with self.subTest(intent=intent):
+                c = self.at("place")
+                c.say("继续投诉", intent)
+                events = c.run(ValidateComplaintForm())
+                self.assertNotIn("action_execution_rejected", [e["event"] for e in events])
+                self.assertIsNone(c.slots.get("place"))
+                self.assertEqual(c.slots["requested_slot"], "place")
+
+    def test_an_opening_is_not_the_story_and_the_story_after_it_is(self):
+        c = Conversation()
+        c.say("有个事想问问", "complain")
+        c.start()
+        self.assertIsNone(c.slots.get("description"))
+        self.assertEqual(c.slots["requested_slot"], "description")
+
+    def test_an_amount_the_nlu_missed_in_the_story_is_read_from_its_words(self):
+        text = "我替我爸反映一下，他给镇里修了三年路灯，镇政府欠他工钱九万多，一直说没钱"
+        c = Conversation().say(text, "complain", [entity(text, "respondent", "镇政府")])
+        c.start()
+        self.assertEqual(c.slots["amount"], 90_000)
+
+    def test_a_story_told_when_asked_for_the_place_is_kept(self):
+        c = self.at("place")
+        story = "法院判了街道办还我们四十万，一年多了街道办就是不执行"
+        c.say(story, "complain", [entity(story, "respondent", "街道办")])
+        c.run(ValidateComplaintForm())
+        self.assertIn(story, c.slots["description"])
+
+    def test_a_yes_to_is_this_a_complaint_takes_the_story_before_it(self):
+        story = "区住建局欠我们公司的工程款三十五万，一直不给"
+        c = Conversation().say(story, "nlu_fallback", [entity(story, "respondent", "区住建局")])
+        c.events.append({"event": "bot", "text": "抱歉，我不太确定您的意思。您是想反映一个问题、投诉或举报吗？"})
+        c.say("是的，我要投诉", "complain")
+        # Rasa's two-stage fallback rewinds the answer and puts it back as the clarification
+        c.events += [{"event": "active_loop", "name": None}, {"event": "rewind"}]
+        c.say("是的，我要投诉", "complain")
+        c.start()
+        self.assertEqual(c.slots["description"], story)
+        self.assertEqual(c.slots["respondent"], "区住建局")
+        self.assertEqual(c.slots["amount"], 350_000)
 
     def test_a_field_is_corrected_by_saying_it_in_the_citizens_words(self):
         c = self.at("confirmed")
@@ -865,7 +936,7 @@ class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
 
         async def submit():
             d = CollectingDispatcher()
-            events = await ActionSubmitComplaint().run(d, c.tracker(), {})
+            events = await ActionSubmitComplaint().run(d, c.tracker(), DOMAIN)
             for e in events:
                 c.events.append(e)
                 if e["event"] == "slot":
@@ -896,11 +967,11 @@ class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
         c.slots.update(ticket_number="20261122-0001", query_code="58392017", satisfaction="不满意")  # a slot filled before ratings were codes
         c.say("不满意，钱还是没给", "rate_unsatisfied")
         d = CollectingDispatcher()
-        await status.ActionSubmitFollowup().run(d, c.tracker(), {})
+        await status.ActionSubmitFollowup().run(d, c.tracker(), DOMAIN)
         self.assertIn("没有需要评价", rendered(d.messages[0]))  # 409: nothing to rate yet
         self.stub.up = True
         d = CollectingDispatcher()
-        events = await status.ActionSubmitFollowup().run(d, c.tracker(), {})
+        events = await status.ActionSubmitFollowup().run(d, c.tracker(), DOMAIN)
         self.assertEqual(rendered(d.messages[0]), "感谢您的评价，工单已办结。")
         sent = self.stub.requests[-1]
         self.assertEqual(sent["number"], "20261122-0001")
@@ -915,7 +986,7 @@ class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
             c = Conversation()
             c.slots.update(ticket_number=number, query_code=code)
             c.say("查进度", "query_status")
-            await status.ActionCheckStatus().run(d, c.tracker(), {})
+            await status.ActionCheckStatus().run(d, c.tracker(), DOMAIN)
             self.assertEqual(rendered(d.messages[0]), "工单号或查询码不正确，请核对后再试。")
 
     async def test_a_lookup_is_made_for_this_conversation_and_a_pause_is_explained(self):
@@ -924,10 +995,77 @@ class SubmitOverHttpTest(unittest.IsolatedAsyncioTestCase):
         c.slots.update(ticket_number="20261122-0001", query_code="00000000")
         c.say("查进度", "query_status")
         d = CollectingDispatcher()
-        await status.ActionCheckStatus().run(d, c.tracker(), {})
+        await status.ActionCheckStatus().run(d, c.tracker(), DOMAIN)
         self.assertTrue(rendered(d.messages[0]).startswith("查询失败次数过多"))
         sent = self.stub.requests[-1]
         self.assertEqual((sent["auth"], sent["conversation"]), ("Bearer t0ken", c.tracker().sender_id))
+
+
+class YesOrNoTest(unittest.TestCase):
+    def run_after(self, bot: Dict[str, Any], text: str, intent: str):
+        c = Conversation().say("区住建局欠我们公司的工程款三十五万，一直不给", "nlu_fallback")
+        c.events.append({"event": "bot", "text": "……", "metadata": bot})
+        c.say(text, intent)
+        d = CollectingDispatcher()
+        events = asyncio.run(ActionYesOrNo().run(d, c.tracker(), DOMAIN))
+        return events, [m.get("response") for m in d.messages]
+
+    def test_a_typed_yes_to_did_you_mean_starts_what_was_guessed(self):
+        guessed = {"utter_action": "utter_did_you_mean", "guess": "complain"}
+        events, said = self.run_after(guessed, "是的", "affirm")
+        self.assertEqual((events, said), ([{"event": "followup", "timestamp": None, "name": "complaint_form"}], []))
+        events, said = self.run_after({**guessed, "guess": "query_status"}, "对", "affirm")
+        self.assertEqual(events[0]["name"], "status_form")
+
+    def test_a_yes_or_no_with_nothing_asked_gets_how_can_i_help(self):
+        for bot, text, intent in (({"utter_action": "utter_greet"}, "是的", "affirm"),
+                                  ({"utter_action": "utter_did_you_mean", "guess": "complain"}, "不是", "deny")):
+            with self.subTest(text=text):
+                self.assertEqual(self.run_after(bot, text, intent), ([], ["utter_how_can_i_help"]))
+
+
+class ConfirmStopTest(unittest.TestCase):
+    def after(self, bot: str, text: str):
+        c = Conversation().say("区住建局欠我们公司的工程款三十五万，一直不给", "complain")
+        c.events.append({"event": "bot", "text": "……", "metadata": {"utter_action": bot}})
+        c.say(text, "stop")
+        d = CollectingDispatcher()
+        events = asyncio.run(ActionAskConfirmStop().run(d, c.tracker(), DOMAIN))
+        return [e.get("name") for e in events], [m.get("response") for m in d.messages]
+
+    def test_stop_is_asked_about_first(self):
+        self.assertEqual(self.after("utter_ask_place", "算了"), ([], ["utter_ask_confirm_stop"]))
+
+    def test_the_answer_to_the_stop_question_is_read_by_its_words(self):
+        for text, then in (("继续投诉", "complaint_form"), ("不，继续", "complaint_form"),
+                           ("不投诉了", "action_cancel_complaint"), ("算了", "action_cancel_complaint")):
+            with self.subTest(text=text):
+                self.assertEqual(self.after("utter_ask_confirm_stop", text), ([then], []))
+
+
+class WordingTest(unittest.TestCase):
+    def test_every_response_an_action_names_is_in_the_domain(self):
+        named = set()
+        for path in (ROOT / "actions").glob("*.py"):
+            named |= set(re.findall(r"\"(utter_(?!action\")\w+)\"", path.read_text(encoding="utf-8")))
+        self.assertGreater(len(named), 40)
+        self.assertEqual(sorted(n for n in named if n not in RESPONSES), [])
+
+    def test_actions_say_nothing_but_domain_responses(self):
+        for path in (ROOT / "actions").glob("*.py"):
+            with self.subTest(path=path.name):
+                self.assertNotRegex(path.read_text(encoding="utf-8"), r"utter_message\((?!response=)")
+
+    def test_the_read_back_and_the_filing_notice_are_made_of_domain_lines(self):
+        from actions.complaint import filed_details, read_back
+        summary = read_back(DOMAIN, {"category": "arrears", "respondent": "开发区管委会", "amount": 350_000,
+                                     "phone": "13812345678", "consent_disclose": True}, amount_needed=True)
+        self.assertEqual(summary.splitlines(), [
+            "投诉类别：拖欠企业账款", "被投诉单位：开发区管委会", "涉及金额：35万元（350,000元）",
+            "联系电话：138****5678（同意告知承办单位）"])
+        details = filed_details(DOMAIN, {"lead_name": "烟台市工业和信息化局"}, {"anonymous": True})
+        self.assertEqual(details.splitlines(), [
+            "承办单位：烟台市工业和信息化局", "您是匿名投诉，我们不会电话回访，请凭工单号和查询码查询进度。"])
 
 
 if __name__ == "__main__":

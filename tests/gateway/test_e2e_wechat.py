@@ -139,7 +139,6 @@ async def test_a_citizen_files_a_complaint_in_the_official_account_and_rates_the
     assert state_of(backoffice, number) == "closed" and "感谢您的评价" in "".join(said)
 
 
-@pytest.mark.xfail(reason="known failure since the dialogue rework: the status lookup in WeChat does not reach the ticket's status within three turns; to be fixed", strict=False)
 async def test_a_caller_checks_and_rates_a_phone_ticket_in_wechat(backoffice, wx_live, wx):
     with session_scope(backoffice.engine) as s:
         ticket, _ = create_ticket(backoffice, s, TicketIn(
