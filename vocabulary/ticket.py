@@ -102,7 +102,7 @@ class Understanding(TypedDict, total=False):
 
     category: str
     confidence: float
-    dishonesty: bool
+    dishonesty: float  # the probability that it is 政务失信 rather than an ordinary 12345 matter
     ranking: List[RankedCategory]
 
 
