@@ -12,7 +12,11 @@ A message the assistant heard without answering (an action failed under it)
 is handled again, as before.
 
 An error while handling a message is a 500, not an empty answer: the gateway
-keeps the message and forwards it again, which is now safe.
+keeps the message and forwards it again, which is now safe. That includes the
+tracker store's errors: Rasa wraps its tracker store so that a conversation it
+cannot read starts afresh and one it cannot save is kept in this server's
+memory only; with several Rasa servers (or after a database hiccup) either
+derails the form. Here the error fails the turn instead.
 
 Runs in the rasa env (the Rasa server loads it from bot/credentials.yml).
 """
@@ -23,6 +27,7 @@ from typing import Any, Awaitable, Callable, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -47,6 +52,17 @@ def answered_before(events: List[Any], message_id: Optional[str]) -> Optional[Li
     return answer or None
 
 
+def _raise(error: Exception) -> None:
+    raise error
+
+
+def fail_loudly(tracker_store: Any) -> None:
+    """A tracker store error fails the turn instead of going on with an empty or
+    a memory-only conversation (Rasa's FailSafeTrackerStore calls this hook)."""
+    if isinstance(tracker_store, FailSafeTrackerStore):
+        tracker_store._on_tracker_store_error = _raise
+
+
 class OnceRestInput(RestInput):
     @classmethod
     def name(cls) -> str:
@@ -64,6 +80,7 @@ class OnceRestInput(RestInput):
             agent = request.app.ctx.agent
             if agent is None or not agent.is_ready():
                 return response.json({"error": "no model loaded"}, status=503)
+            fail_loudly(agent.tracker_store)
             sender = await self._extract_sender(request)
             metadata = self.get_metadata(request) or {}
             collector = CollectingOutputChannel()
