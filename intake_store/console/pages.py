@@ -21,17 +21,17 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
 
-from .. import lifecycle
 from vocabulary import limits
 from vocabulary.codes import CHANNELS, SATISFACTION, SEVERITY, VERIFICATION
 from vocabulary.dates import chinese_date
 
+from .. import lifecycle
 from ..headers import HEADERS
 from ..lifecycle import TransitionError
 from ..tickets.backoffice import Backoffice
 from ..tickets.lookup import NotFound
 from ..tickets.viewer import Viewer
-from ..web import BACKOFFICE, SETTINGS, ApiError, validation_details, in_session
+from ..web import BACKOFFICE, SETTINGS, ApiError, in_session, validation_details
 from ..workcalendar import BEIJING
 from . import accounts as A
 from .review import FIELD_LABELS

@@ -9,17 +9,14 @@ scripts, so the figures travel in a JSON data block, not in inline script.
 """
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from aiohttp import web
-
-from datetime import date
-
 from pydantic import Field, ValidationError
 
 from .. import schemas as S
-from ..console.pages import (INPUT_LABELS, NavLink, add_pages, bo_of, form_errors, form_model, form_of, redirect, render,
-                             signed_in)
+from ..console.pages import INPUT_LABELS, NavLink, add_pages, bo_of, form_errors, form_model, form_of, redirect, render, signed_in
 from ..console.ticket_forms import posted_values
 from ..console.views_operator import departments_by_level
 from ..lifecycle import TransitionError

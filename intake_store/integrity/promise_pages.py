@@ -13,8 +13,19 @@ from sqlmodel import Session
 
 from .. import schemas as S
 from ..console.accounts import CONSOLE_ROLES
-from ..console.pages import (INPUT_LABELS, NavLink, PageError, add_pages, bo_of, form_errors, form_model, form_of,
-                             redirect, render, signed_in)
+from ..console.pages import (
+    INPUT_LABELS,
+    NavLink,
+    PageError,
+    add_pages,
+    bo_of,
+    form_errors,
+    form_model,
+    form_of,
+    redirect,
+    render,
+    signed_in,
+)
 from ..console.ticket_forms import posted_values
 from ..console.views_operator import departments_by_level
 from ..lifecycle import TransitionError

@@ -15,8 +15,20 @@ from sqlmodel import Session
 from vocabulary.codes import SEVERITY, VERIFICATION
 
 from ..console.accounts import PORTAL_ROLES
-from ..console.pages import (INPUT_LABELS, NavLink, PageError, add_pages, bo_of, date_text, form_errors,
-                             form_model, form_of, redirect, render, signed_in)
+from ..console.pages import (
+    INPUT_LABELS,
+    NavLink,
+    PageError,
+    add_pages,
+    bo_of,
+    date_text,
+    form_errors,
+    form_model,
+    form_of,
+    redirect,
+    render,
+    signed_in,
+)
 from ..console.ticket_forms import posted_values
 from ..console.views_operator import departments_by_level
 from ..lifecycle import TransitionError
