@@ -16,7 +16,6 @@ from vocabulary.codes import SEVERITY, VERIFICATION
 
 from ..console.accounts import PORTAL_ROLES
 from ..console.pages import (
-    INPUT_LABELS,
     NavLink,
     PageError,
     add_pages,
@@ -50,9 +49,8 @@ PAYLOAD_LABELS = {
 
 
 def setup(app: web.Application) -> None:
-    for name, label in {**PAYLOAD_LABELS, "body_code": "被记录单位", "report": "整改情况"}.items():
-        INPUT_LABELS.setdefault(name, label)
-    add_pages(app, nav=NavLink("失信记录", "/console/records", ("supervisor",)))
+    add_pages(app, nav=NavLink("失信记录", "/console/records", ("supervisor",)),
+              labels={**PAYLOAD_LABELS, "body_code": "被记录单位", "report": "整改情况"})
     add_pages(app, nav=NavLink("本单位失信记录", "/portal/records", PORTAL_ROLES))
     app.router.add_routes(pages)
 
@@ -173,7 +171,7 @@ def _action_handler(area: str, spec):
                 bo, s, record_id, spec.action, me.viewer, config,
                 reason=getattr(data, "reason", None), payload=spec.to_payload(data)))
         except (ValidationError, TransitionError) as e:
-            return await _record_page(request, area, errors=form_errors(e), form=spec.path,
+            return await _record_page(request, area, errors=form_errors(request, e), form=spec.path,
                                       posted=posted_values(form), status=422)
         return redirect(f"/{area}/records/{record_id}?done={spec.action}")
 

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestServer
 from jobs_support import HRSS, SERVICE, complaint, until
 from sqlalchemy import func, select
 
-from intake_store.app import EVENT_LISTENERS
+from intake_store.app import DEADLINE_CHECKS, EVENT_LISTENERS
 from intake_store.catalog import default_catalog
 from intake_store.db import make_engine, migrate, session_scope
 from intake_store.jobs.models import JobRun, TicketAlarm
@@ -87,7 +87,7 @@ def file_overdue_tickets(url):
     engine = make_engine(url)
     catalog = default_catalog()
     then = datetime.now(timezone.utc) - timedelta(days=21)
-    bo = Backoffice(engine, catalog, default_calendar(), "two-processes", lambda: then, EVENT_LISTENERS)
+    bo = Backoffice(engine, catalog, default_calendar(), "two-processes", lambda: then, EVENT_LISTENERS, DEADLINE_CHECKS)
     with session_scope(engine) as s:
         load_defaults(s, catalog)
         for i in range(NEVER_SIGNED):
