@@ -13,6 +13,8 @@ run: app-env rasa-env
 	.venv/bin/hotline run
 
 test: app-env rasa-env browser
+	.venv/bin/ruff check .
+	.venv/bin/mypy
 	.venv/bin/hotline train
 	.venv/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
 

@@ -23,15 +23,44 @@ from vocabulary.ticket import NewTicket
 
 from . import backoffice
 from .conversation import (
-    Turn, clarified_turn, field_sources, input_channel, last_spoken_turn, latest_turn, loop_activated_now,
-    loop_resumed_now, run_events, run_key, user_texts,
+    Turn,
+    clarified_turn,
+    field_sources,
+    input_channel,
+    last_spoken_turn,
+    latest_turn,
+    loop_activated_now,
+    loop_resumed_now,
+    run_events,
+    run_key,
+    user_texts,
 )
 from .extraction import (
-    _NO_EVIDENCE, clean_answer, corrected_value, evidence_from, field_named, find_contact_name, find_reference, is_meaningful,
-    is_negative, is_unknown, looks_like_org, looks_like_place, looks_like_time, place_from_respondent, promise_from,
+    _NO_EVIDENCE,
+    clean_answer,
+    corrected_value,
+    evidence_from,
+    field_named,
+    find_contact_name,
+    find_reference,
+    is_meaningful,
+    is_negative,
+    is_unknown,
+    looks_like_org,
+    looks_like_place,
+    looks_like_time,
+    place_from_respondent,
+    promise_from,
 )
 from .parsing import (
-    amount_from_text, find_id_numbers, find_phone, is_payload, mask_id_number, mask_ids, mask_phone, pick_amount,
+    amount_from_text,
+    find_id_numbers,
+    find_phone,
+    is_payload,
+    mask_id_number,
+    mask_ids,
+    mask_phone,
+    pick_amount,
 )
 from .texts import FIELD_LABELS, amount_text, category_name, shorten
 from .urgency import assess_urgency

@@ -10,7 +10,13 @@ from datetime import date
 from typing import List, Optional, Tuple
 
 from vocabulary.masking import (  # noqa: F401  (ID helpers are re-exported for the actions)
-    ID18, LANDLINE, MOBILE, find_id_numbers, id_number_spans, mask_id_number, mask_ids,
+    ID18,
+    LANDLINE,
+    MOBILE,
+    find_id_numbers,
+    id_number_spans,
+    mask_id_number,
+    mask_ids,
 )
 
 # ---------------------------------------------------------------- text basics

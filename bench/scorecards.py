@@ -123,9 +123,9 @@ def main() -> None:
                 start, end = now - timedelta(days=days), now
                 rows = s.execute(text(BASELINE), {"start": start.replace(tzinfo=None), "end": naive_now}).all()
                 scanned = sum(n for _, n in rows)
-                base_ms, _ = median_ms(lambda: s.execute(text(BASELINE), {"start": start.replace(tzinfo=None),
-                                                                          "end": naive_now}).all(), args.runs)
-                card_ms, cards = median_ms(lambda: scorecards.scorecards(s, catalog, config, start, end, now), args.runs)
+                base_ms, _ = median_ms(lambda start=start: s.execute(text(BASELINE), {"start": start.replace(tzinfo=None),
+                                                                                      "end": naive_now}).all(), args.runs)
+                card_ms, cards = median_ms(lambda start=start, end=end: scorecards.scorecards(s, catalog, config, start, end, now), args.runs)
                 print(f"  scorecards, {label} ({scanned:,} tickets received, {len(cards)} bodies): "
                       f"{card_ms:.0f} ms (median of {args.runs}); baseline bare GROUP BY count {base_ms:.0f} ms; "
                       f"ratio {card_ms / base_ms:.1f}x")

@@ -32,6 +32,7 @@ from .workcalendar import WorkCalendar, load_overrides
 
 # What follows from every ticket event, in the same transaction (see tickets.backoffice.EventListener).
 EVENT_LISTENERS = (notify_citizen, ring_alarm, integrity.on_ticket_event)
+DEADLINE_CHECKS = integrity.DEADLINE_CHECKS
 
 
 def calendar_with_db_overrides(session: Session) -> WorkCalendar:
@@ -60,6 +61,7 @@ def build_backoffice(settings: Settings, *, catalog: Catalog | None = None, now:
         secret=settings.secret(),
         now=now or (lambda: datetime.now(timezone.utc)),
         listeners=EVENT_LISTENERS,
+        checks=DEADLINE_CHECKS,
     )
 
 

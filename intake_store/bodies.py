@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+
 import yaml
 
 from .catalog import Catalog, Department

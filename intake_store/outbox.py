@@ -174,7 +174,7 @@ class Sender:
             except Exception as e:  # noqa: BLE001 - any channel failure is recorded and retried later
                 error = e
             changes = outcome(row, error, self.now())
-            if not await asyncio.to_thread(self._in_session, lambda s: record(s, row, changes)):
+            if not await asyncio.to_thread(self._in_session, lambda s, row=row, changes=changes: record(s, row, changes)):
                 log.warning("notification %s was taken over by another sender after its lease", row.key)
                 continue
             if error is None:

@@ -108,9 +108,12 @@ def route(
         lead = _supervisor_for(catalog, cat.supervisor, accused_dept)
         notes.append(f"回避：不由被投诉单位{was}主办，改由{catalog.departments[lead].short}主办")
     for code in list(co):
-        if (code == accused_code and not cat.respondent_assists) or (code == LOCAL and accused_is_local):
+        if accused_dept and code == accused_code and not cat.respondent_assists:
             co.remove(code)
-            notes.append(f"回避：{accused_dept.short if code == accused_code else accused.text}不参与办理")
+            notes.append(f"回避：{accused_dept.short}不参与办理")
+        elif accused and code == LOCAL and accused_is_local:
+            co.remove(code)
+            notes.append(f"回避：{accused.text}不参与办理")
     if accused and accused.kind == "court" and accused_code is None and "court" in (lead, *co):
         notes.append(f"被投诉的{accused.text}由其上级法院{catalog.departments['court'].short}办理")
     co = [c for i, c in enumerate(co) if c != lead and c not in co[:i]]

@@ -10,7 +10,6 @@ from datetime import date
 from vocabulary.codes import SATISFACTION
 from vocabulary.dates import chinese_date
 
-
 # ---------------------------------------------------------------- errors
 
 TICKET_NOT_FOUND = "没有找到这张工单。"

@@ -17,7 +17,7 @@ from typing import Callable
 import pytest
 from sqlalchemy import create_engine, text
 
-from intake_store.app import EVENT_LISTENERS
+from intake_store.app import DEADLINE_CHECKS, EVENT_LISTENERS
 from intake_store.catalog import default_catalog
 from intake_store.db import make_engine, migrate, session_scope
 from intake_store.tickets.backoffice import Backoffice
@@ -145,7 +145,7 @@ def backoffice(db_url, clock):
     with session_scope(engine) as s:
         load_defaults(s, catalog)
     bo = Backoffice(engine=engine, catalog=catalog, calendar=default_calendar(), secret="test-secret", now=clock,
-                    listeners=EVENT_LISTENERS)
+                    listeners=EVENT_LISTENERS, checks=DEADLINE_CHECKS)
     yield bo
     with engine.begin() as c:
         for table in CLEAN_TABLES:

@@ -1,9 +1,9 @@
 """Every clock of DOMAIN.md, derived from events on the Chinese working-day calendar."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
-from intake_store.catalog import default_catalog
 import pytest
 
+from intake_store.catalog import default_catalog
 from intake_store.clocks import compute_clocks, latest_new_due, next_due
 from intake_store.lifecycle import Event, TransitionError, check, replay
 from intake_store.workcalendar import BEIJING, WorkCalendar, default_calendar

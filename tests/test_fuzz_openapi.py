@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from e2e_servers import free_port, http_status
 
 ROOT = Path(__file__).resolve().parent.parent

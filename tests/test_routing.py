@@ -120,7 +120,6 @@ def test_a_broken_catalog_is_refused_at_load(tmp_path):
 
 from intake_store.catalog import DATA_DIR as CAT_DIR  # noqa: E402
 
-
 # ---------------------------------------------------------------- cases a careful 派单员 would route so
 # (category, respondent as written, place, text, expected lead, bodies that must assist, bodies that must not take part)
 CASES = [

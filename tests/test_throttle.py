@@ -2,12 +2,11 @@
 that says when to try again; only a configured proxy may say who the caller is."""
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from test_api import COMPLAINT, SERVICE_TOKEN
 
 from intake_store.app import create_app
 from intake_store.settings import Settings
 from intake_store.throttle import Window, client_address, networks
-
-from test_api import COMPLAINT, SERVICE_TOKEN
 
 WRONG = "00000000"
 

@@ -18,9 +18,9 @@ from datetime import datetime
 from typing import Callable
 
 from aiohttp import web
+from sqlmodel import Session
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from sqlmodel import Session
 
 from intake_store.models import Message
 from intake_store.openapi import ApiRoutes

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Mapping
 from urllib.parse import quote, urlsplit
 
 import aiohttp_jinja2
@@ -21,17 +21,17 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
 
-from .. import lifecycle
 from vocabulary import limits
 from vocabulary.codes import CHANNELS, SATISFACTION, SEVERITY, VERIFICATION
 from vocabulary.dates import chinese_date
 
+from .. import lifecycle
 from ..headers import HEADERS
 from ..lifecycle import TransitionError
 from ..tickets.backoffice import Backoffice
 from ..tickets.lookup import NotFound
 from ..tickets.viewer import Viewer
-from ..web import BACKOFFICE, SETTINGS, ApiError, validation_details, in_session
+from ..web import BACKOFFICE, SETTINGS, ApiError, in_session, validation_details
 from ..workcalendar import BEIJING
 from . import accounts as A
 from .review import FIELD_LABELS
@@ -264,6 +264,7 @@ class NavLink:
 # The console's top navigation. Other back office pages that use the console's
 # sign-in (e.g. a supervisors' dashboard) add their link with `add_pages`.
 NAV_LINKS = web.AppKey("console_nav", list[NavLink])
+FORM_LABELS = web.AppKey("form_labels", dict[str, str])  # form field -> its name on the page, per app
 CONSOLE_NAV = (
     NavLink("工单队列", "/console/", A.CONSOLE_ROLES),
     NavLink("工单收件箱", "/portal/", A.PORTAL_ROLES),
@@ -271,9 +272,13 @@ CONSOLE_NAV = (
 )
 
 
-def add_pages(app: web.Application, templates: str | None = None, nav: NavLink | None = None) -> None:
+def add_pages(app: web.Application, templates: str | None = None, nav: NavLink | None = None,
+              labels: Mapping[str, str] | None = None) -> None:
     """Let another part of the back office render pages with this layout
-    (`{% extends "base.html" %}`) and appear in this app's navigation."""
+    (`{% extends "base.html" %}`), appear in this app's navigation and name
+    its form fields in error messages (`labels`)."""
+    for name, label in (labels or {}).items():
+        app[FORM_LABELS].setdefault(name, label)
     if templates:
         app[JINJA].loader.loaders.append(jinja2.FileSystemLoader(templates))
     if nav and nav not in app[NAV_LINKS]:
@@ -282,6 +287,7 @@ def add_pages(app: web.Application, templates: str | None = None, nav: NavLink |
 
 def make_environment(app: web.Application, directory) -> jinja2.Environment:
     app[NAV_LINKS] = list(CONSOLE_NAV)
+    app[FORM_LABELS] = dict(INPUT_LABELS)
     env = aiohttp_jinja2.setup(
         app, loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(directory)]), app_key=JINJA, autoescape=jinja2.select_autoescape(["html"], default=True),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -293,7 +299,7 @@ def make_environment(app: web.Application, directory) -> jinja2.Environment:
         VERIFICATION=VERIFICATION, SATISFACTION=SATISFACTION, SEVERITY=SEVERITY, CHANNELS=CHANNELS, LIMITS=limits,
         FIELD_LABELS=FIELD_LABELS,
         NAV_LINKS=app[NAV_LINKS],
-        INPUT_LABELS=INPUT_LABELS,
+        INPUT_LABELS=app[FORM_LABELS],
         ACTOR_NAMES={"system": "系统", "service": "智能助手"},
         CHANNEL_NAMES=CHANNELS.labels,
     )
@@ -302,7 +308,8 @@ def make_environment(app: web.Application, directory) -> jinja2.Environment:
 
 # ---------------------------------------------------------------- forms
 
-# Form field -> how it is named on the page, for error messages.
+# Form field -> how it is named on the page, for error messages (the console's
+# own; other parts add theirs to the app's FORM_LABELS through add_pages).
 INPUT_LABELS = {
     **FIELD_LABELS,
     "reason": "理由",
@@ -336,13 +343,14 @@ def form_model(model: type[BaseModel], form: MultiDictProxy, lists: tuple[str, .
     return model.model_validate(data)
 
 
-def form_errors(exc: ValidationError | TransitionError | A.AccountError) -> list[str]:
+def form_errors(request: web.Request, exc: ValidationError | TransitionError | A.AccountError) -> list[str]:
     """Chinese lines for an error box."""
     if isinstance(exc, ValidationError):
+        labels = request.app[FORM_LABELS]
         lines = []
         for d in validation_details(exc):
             field = d["field"].split(".")[0]
-            lines.append(f"{INPUT_LABELS.get(field, field)}：{d['problem']}")
+            lines.append(f"{labels.get(field, field)}：{d['problem']}")
         return lines
     return [exc.message]
 

@@ -47,7 +47,7 @@ async def act_from_form(request: web.Request, spec: Action, viewer: Viewer) -> l
     try:
         data = form_model(spec.body, form)
     except ValidationError as e:
-        return form_errors(e)
+        return form_errors(request, e)
 
     def work(s: Session) -> None:
         previous_lead = get_ticket(s, number).lead_code
@@ -59,7 +59,7 @@ async def act_from_form(request: web.Request, spec: Action, viewer: Viewer) -> l
     try:
         await in_session(request, work)
     except TransitionError as e:
-        return form_errors(e)
+        return form_errors(request, e)
     return None
 
 

@@ -133,7 +133,7 @@ async def create_account(request: web.Request) -> web.Response:
         await in_session(request, work)
     except A.AccountError as e:
         fields.pop("password")
-        return await _accounts_page(request, errors=form_errors(e), posted=fields, status=422)
+        return await _accounts_page(request, errors=form_errors(request, e), posted=fields, status=422)
     return redirect("/console/accounts?done=created")
 
 
@@ -159,7 +159,7 @@ async def _change_account(request: web.Request, change) -> web.Response:
     try:
         await in_session(request, work)
     except A.AccountError as e:
-        return await _accounts_page(request, errors=form_errors(e), status=422)
+        return await _accounts_page(request, errors=form_errors(request, e), status=422)
     return redirect("/console/accounts?done=changed")
 
 

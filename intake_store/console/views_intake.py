@@ -220,6 +220,6 @@ async def file_intake(request: web.Request) -> web.Response:
     try:
         filed = await in_session(request, lambda s: file_call(bo, s, call, me.viewer, nonce))
     except (ValidationError, TransitionError) as e:
-        return _intake_page(request, errors=form_errors(e), posted=posted_values(form), status=422)
+        return _intake_page(request, errors=form_errors(request, e), posted=posted_values(form), status=422)
     # Shown, not redirected to: the query code is the caller's and appears only here.
     return render(request, "console/intake_filed.html", {"filed": filed})

@@ -203,7 +203,7 @@ async def amend(request: web.Request) -> web.Response:
     try:
         errors = await in_session(request, work)
     except (ValidationError, TransitionError) as e:
-        errors = form_errors(e)
+        errors = form_errors(request, e)
     if errors:
         return await _ticket_page(request, errors=errors, form="amend", posted=posted_values(form), status=422)
     return redirect(f"/console/tickets/{number}?done=amend")
@@ -324,6 +324,6 @@ async def ticket_from_conversation(request: web.Request) -> web.Response:
     try:
         number = await in_session(request, work)
     except (ValidationError, TransitionError) as e:
-        return await _conversation_page(request, errors=form_errors(e), form="ticket", posted=posted_values(form),
+        return await _conversation_page(request, errors=form_errors(request, e), form="ticket", posted=posted_values(form),
                                         status=422)
     return redirect(f"/console/tickets/{number}?done=submit")

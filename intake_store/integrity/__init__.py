@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..jobs.runner import OTHER_CHECKS
 from . import api, dashboard, open311, promise_pages, record_pages  # noqa: F401 - open311 declares its routes on api's table
 from .promises import flag_overdue
 from .rules import default_config
 from .store import on_ticket_event
 
-OTHER_CHECKS["promise_overdue"] = flag_overdue
+# The deadline checks of this part that belong to no ticket (`Backoffice.checks`).
+DEADLINE_CHECKS = (("promise_overdue", flag_overdue),)
 
-__all__ = ["on_ticket_event", "setup"]
+__all__ = ["DEADLINE_CHECKS", "on_ticket_event", "setup"]
 
 
 def setup(app: web.Application) -> None:

@@ -9,17 +9,14 @@ scripts, so the figures travel in a JSON data block, not in inline script.
 """
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from aiohttp import web
-
-from datetime import date
-
 from pydantic import Field, ValidationError
 
 from .. import schemas as S
-from ..console.pages import (INPUT_LABELS, NavLink, add_pages, bo_of, form_errors, form_model, form_of, redirect, render,
-                             signed_in)
+from ..console.pages import NavLink, add_pages, bo_of, form_errors, form_model, form_of, redirect, render, signed_in
 from ..console.ticket_forms import posted_values
 from ..console.views_operator import departments_by_level
 from ..lifecycle import TransitionError
@@ -38,9 +35,8 @@ pages = web.RouteTableDef()  # HTML pages: the console's area, not the API docum
 
 
 def setup(app: web.Application) -> None:
-    for name, label in {"listed_on": "列入名单日期", "case_number": "执行案号", "note": "备注"}.items():
-        INPUT_LABELS.setdefault(name, label)
-    add_pages(app, str(HERE / "templates"), NavLink("督办看板", PATH, ("supervisor",)))
+    add_pages(app, str(HERE / "templates"), NavLink("督办看板", PATH, ("supervisor",)),
+              labels={"listed_on": "列入名单日期", "case_number": "执行案号", "note": "备注"})
     app.router.add_routes(pages)
 
 
@@ -86,7 +82,7 @@ async def record_listing(request: web.Request) -> web.Response:
         await in_session(request, lambda s: debtors.record_listing(
             s, bo.catalog, d.body_code, d.listed_on, d.case_number, d.note, me.viewer, bo.now()))
     except (ValidationError, TransitionError) as e:
-        return await _dashboard(request, errors=form_errors(e), posted=posted_values(form), status=422)
+        return await _dashboard(request, errors=form_errors(request, e), posted=posted_values(form), status=422)
     return redirect(PATH + "?done=listing#debtors")
 
 

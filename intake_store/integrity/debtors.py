@@ -64,7 +64,7 @@ def _counts(session: Session, p: Period) -> dict[str, tuple[int, int]]:
         out.setdefault(body, [0, 0])[0] = n
     for body, n in listings:
         out.setdefault(body, [0, 0])[1] = n
-    return {b: (c, l) for b, (c, l) in out.items()}
+    return {b: (c, n) for b, (c, n) in out.items()}
 
 
 def by_body(session: Session, catalog: Catalog, now: datetime) -> dict:
@@ -72,10 +72,10 @@ def by_body(session: Session, catalog: Catalog, now: datetime) -> dict:
     now_counts, before = _counts(session, current), _counts(session, previous)
     rows = []
     for body in sorted(set(now_counts) | set(before)):
-        c, l = now_counts.get(body, (0, 0))
-        total, prev = c + l, sum(before.get(body, (0, 0)))
+        c, listed = now_counts.get(body, (0, 0))
+        total, prev = c + listed, sum(before.get(body, (0, 0)))
         rows.append({"body_code": body, "body_name": catalog.name_of(body) if body in catalog.departments else body,
-                     "complaints": c, "listings": l, "total": total, "previous": prev, "trend": trend(total, prev),
+                     "complaints": c, "listings": listed, "total": total, "previous": prev, "trend": trend(total, prev),
                      "rising": total > prev})
     rows.sort(key=lambda r: (not r["rising"], -r["total"], r["body_code"]))
     return {"period": current.name, "previous_period": previous.name, "items": rows,

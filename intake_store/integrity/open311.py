@@ -23,7 +23,7 @@ from vocabulary.categories import OTHER
 from .. import schemas as S
 from ..api import bo_of
 from ..auth import viewer_for_token
-from ..lifecycle import TERMINAL, STATE_NAMES, TransitionError
+from ..lifecycle import STATE_NAMES, TERMINAL, TransitionError
 from ..models import Ticket
 from ..tickets.backoffice import Backoffice
 from ..tickets.commands import create_ticket

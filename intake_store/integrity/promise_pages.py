@@ -13,8 +13,18 @@ from sqlmodel import Session
 
 from .. import schemas as S
 from ..console.accounts import CONSOLE_ROLES
-from ..console.pages import (INPUT_LABELS, NavLink, PageError, add_pages, bo_of, form_errors, form_model, form_of,
-                             redirect, render, signed_in)
+from ..console.pages import (
+    NavLink,
+    PageError,
+    add_pages,
+    bo_of,
+    form_errors,
+    form_model,
+    form_of,
+    redirect,
+    render,
+    signed_in,
+)
 from ..console.ticket_forms import posted_values
 from ..console.views_operator import departments_by_level
 from ..lifecycle import TransitionError
@@ -47,9 +57,7 @@ class FulfilIn(S.Strict):
 
 
 def setup(app: web.Application) -> None:
-    for name, label in P.FIELD_LABELS.items():
-        INPUT_LABELS.setdefault(name, label)
-    add_pages(app, nav=NavLink("承诺与合同", PATH, CONSOLE_ROLES))
+    add_pages(app, nav=NavLink("承诺与合同", PATH, CONSOLE_ROLES), labels=P.FIELD_LABELS)
     app.router.add_routes(pages)
 
 
@@ -104,7 +112,7 @@ async def register(request: web.Request) -> web.Response:
         data = form_model(PromiseIn, form, lists=())
         p = await in_session(request, lambda s: P.register(bo, s, P.NewPromise(**data.model_dump()), me.viewer).id)
     except (ValidationError, TransitionError) as e:
-        return await _list(request, errors=form_errors(e), posted=posted_values(form), status=422)
+        return await _list(request, errors=form_errors(request, e), posted=posted_values(form), status=422)
     except NotFound as e:
         return await _list(request, errors=[e.message], posted=posted_values(form), status=422)
     return redirect(f"{PATH}/{p}?done=register")
@@ -139,7 +147,7 @@ def _action(name: str, model, run):
             data = form_model(model, form, lists=())
             await in_session(request, lambda s: run(bo, s, pid, data, me.viewer))
         except (ValidationError, TransitionError) as e:
-            return await _promise_page(request, errors=form_errors(e), form=name, posted=posted_values(form), status=422)
+            return await _promise_page(request, errors=form_errors(request, e), form=name, posted=posted_values(form), status=422)
         except NotFound as e:
             return await _promise_page(request, errors=[e.message], form=name, posted=posted_values(form), status=422)
         return redirect(f"{PATH}/{pid}?done={name}")

@@ -15,8 +15,19 @@ from sqlmodel import Session
 from vocabulary.codes import SEVERITY, VERIFICATION
 
 from ..console.accounts import PORTAL_ROLES
-from ..console.pages import (INPUT_LABELS, NavLink, PageError, add_pages, bo_of, date_text, form_errors,
-                             form_model, form_of, redirect, render, signed_in)
+from ..console.pages import (
+    NavLink,
+    PageError,
+    add_pages,
+    bo_of,
+    date_text,
+    form_errors,
+    form_model,
+    form_of,
+    redirect,
+    render,
+    signed_in,
+)
 from ..console.ticket_forms import posted_values
 from ..console.views_operator import departments_by_level
 from ..lifecycle import TransitionError
@@ -38,9 +49,8 @@ PAYLOAD_LABELS = {
 
 
 def setup(app: web.Application) -> None:
-    for name, label in {**PAYLOAD_LABELS, "body_code": "被记录单位", "report": "整改情况"}.items():
-        INPUT_LABELS.setdefault(name, label)
-    add_pages(app, nav=NavLink("失信记录", "/console/records", ("supervisor",)))
+    add_pages(app, nav=NavLink("失信记录", "/console/records", ("supervisor",)),
+              labels={**PAYLOAD_LABELS, "body_code": "被记录单位", "report": "整改情况"})
     add_pages(app, nav=NavLink("本单位失信记录", "/portal/records", PORTAL_ROLES))
     app.router.add_routes(pages)
 
@@ -161,7 +171,7 @@ def _action_handler(area: str, spec):
                 bo, s, record_id, spec.action, me.viewer, config,
                 reason=getattr(data, "reason", None), payload=spec.to_payload(data)))
         except (ValidationError, TransitionError) as e:
-            return await _record_page(request, area, errors=form_errors(e), form=spec.path,
+            return await _record_page(request, area, errors=form_errors(request, e), form=spec.path,
                                       posted=posted_values(form), status=422)
         return redirect(f"/{area}/records/{record_id}?done={spec.action}")
 

@@ -555,7 +555,7 @@ def check_record(life: RecordLife, event: RecordEvent) -> None:
 
 # A well-formed request for each action, to ask `check_record` whether the
 # record's state allows the action at all (what a page offers).
-_WELL_FORMED = {
+_WELL_FORMED: dict[str, dict[str, object]] = {
     "attach": {"body_code": "-"}, "correct": {"withdraw": True}, "measure": {"kind": MEASURES[0]},
     "repair_apply": {"rectification": "-", "evidence": "-"}, "lighten": {"self_correction": "-", "waive": True},
     "rectify_report": {"report": "-"},
@@ -568,7 +568,7 @@ def offered_actions(life: RecordLife, role: str, at: datetime) -> frozenset[str]
     for action, roles in RECORD_ROLES.items():
         if role not in roles or "system" in roles:
             continue
-        payload = dict(_WELL_FORMED.get(action, {}))
+        payload: dict = dict(_WELL_FORMED.get(action, {}))
         if action == "rectify_order":
             payload["due"] = at.astimezone(BEIJING).date() + timedelta(days=1)
         try:
@@ -602,8 +602,8 @@ def apply_record(life: RecordLife, event: RecordEvent) -> RecordLife:
     if a == "attach":
         return replace(life, body_code=p["body_code"], body_name=p.get("body_name") or p["body_code"], body_confirmed_at=at)
     if a == "object":
-        o = Objection(filed_at=at, reason=event.reason or "", evidence=p.get("evidence"), actor=event.actor)
-        return replace(life, objections=life.objections + (o,))
+        objection = Objection(filed_at=at, reason=event.reason or "", evidence=p.get("evidence"), actor=event.actor)
+        return replace(life, objections=life.objections + (objection,))
     if a in ("objection_uphold", "objection_reject"):
         decided = replace(life.objections[-1], decision="upheld" if a == "objection_uphold" else "rejected",
                           decided_at=at, answer=event.reason)
@@ -618,12 +618,12 @@ def apply_record(life: RecordLife, event: RecordEvent) -> RecordLife:
             withdrawn=bool(p.get("withdraw")),
         )
     if a == "repair_apply":
-        r = Repair(applied_at=at, rectification=p["rectification"], evidence=p["evidence"], actor=event.actor)
-        return replace(life, repairs=life.repairs + (r,))
+        repair = Repair(applied_at=at, rectification=p["rectification"], evidence=p["evidence"], actor=event.actor)
+        return replace(life, repairs=life.repairs + (repair,))
     if a in ("repair_approve", "repair_refuse"):
-        decided = replace(life.repairs[-1], decision="approved" if a == "repair_approve" else "refused",
-                          decided_at=at, answer=event.reason)
-        return replace(life, repairs=life.repairs[:-1] + (decided,))
+        repair = replace(life.repairs[-1], decision="approved" if a == "repair_approve" else "refused",
+                         decided_at=at, answer=event.reason)
+        return replace(life, repairs=life.repairs[:-1] + (repair,))
     if a == "exempt":
         return replace(life, exempted_at=at)
     if a == "lighten":
@@ -634,14 +634,14 @@ def apply_record(life: RecordLife, event: RecordEvent) -> RecordLife:
         due = p["due"] if isinstance(p["due"], date) else date.fromisoformat(p["due"])
         return replace(life, rectifications=life.rectifications + (Rectification(at, due, event.reason or ""),))
     if a in ("rectify_report", "rectify_accept", "rectify_reject"):
-        r = life.rectifications[-1]
+        rect = life.rectifications[-1]
         if a == "rectify_report":
-            r = replace(r, reported_at=at, report=p["report"])
+            rect = replace(rect, reported_at=at, report=p["report"])
         elif a == "rectify_accept":
-            r = replace(r, accepted_at=at)
+            rect = replace(rect, accepted_at=at)
         else:  # not good enough: the body reports again before the same deadline
-            r = replace(r, reported_at=None, report=None, rejections=r.rejections + 1)
-        return replace(life, rectifications=life.rectifications[:-1] + (r,))
+            rect = replace(rect, reported_at=None, report=None, rejections=rect.rejections + 1)
+        return replace(life, rectifications=life.rectifications[:-1] + (rect,))
     if a == "publish":
         return replace(life, published_at=at)
     raise TransitionError(f"未知的操作：{a}", "unknown_action")

@@ -128,9 +128,9 @@ def decide(life: Life, clocks: dict[str, Clock], now: datetime, cal: WorkCalenda
     for a in alarms(life, clocks, cal):
         if a.at > now:
             continue
-        if a.kind in BEFORE_DUE_ONLY and now > a.due_at:
+        if a.kind in BEFORE_DUE_ONLY and a.due_at is not None and now > a.due_at:
             continue
-        if a.kind in CARDS and (CARDS[a.kind], a.clock, a.due_at.astimezone(timezone.utc)) in cards:
+        if a.kind in CARDS and a.due_at is not None and (CARDS[a.kind], a.clock, a.due_at.astimezone(timezone.utc)) in cards:
             continue
         due.append(a)
     return due

@@ -44,10 +44,6 @@ SWEEP_JOB = "deadline_sweep"
 PORTAL = "portal"  # the outbox channel departments and supervisors read in the portal
 KEEP_RUNS = timedelta(days=30)
 MAX_ERROR_DETAILS = 20
-# Deadlines that belong to no ticket (e.g. a promise past its due date), checked
-# once per sweep in their own transaction: action kind -> fn(bo, session, now) -> how many acted on.
-# Features add theirs when they are wired in.
-OTHER_CHECKS: dict[str, Callable[[Backoffice, Session, datetime], int]] = {}
 
 
 # ---------------------------------------------------------------- alarms
@@ -118,7 +114,7 @@ def sweep(bo: Backoffice, *, batch_size: int = 100, stop: threading.Event | None
         seen |= fresh
         if len(claimed) < batch_size or not fresh:
             break
-    for kind, check in OTHER_CHECKS.items():
+    for kind, check in bo.checks:
         try:
             with session_scope(bo.engine) as session:
                 done = check(bo, session, now)

@@ -3,10 +3,10 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from intake_store import models  # noqa: F401  (registers the tables)
-from intake_store.jobs import models as jobs_models  # noqa: F401  (deadline jobs: alarms, runs)
-from intake_store.integrity import models as integrity_models  # noqa: F401  (dishonesty records, scorecards)
 from intake_store.console import accounts  # noqa: F401  (console and portal sign-in)
 from intake_store.db import make_engine
+from intake_store.integrity import models as integrity_models  # noqa: F401  (dishonesty records, scorecards)
+from intake_store.jobs import models as jobs_models  # noqa: F401  (deadline jobs: alarms, runs)
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 # event (a notification to the citizen, a dishonesty record) is written with
 # it or not at all. Wired in one place: `app.build_backoffice`.
 EventListener = Callable[["Backoffice", Session, "Ticket", "Event", "Life"], None]
+# A deadline that belongs to no ticket (e.g. a promise past its due date),
+# checked once per sweep in its own transaction; returns how many it acted on.
+DeadlineCheck = Callable[["Backoffice", Session, datetime], int]
 
 
 @dataclass
@@ -31,3 +34,4 @@ class Backoffice:
     secret: str
     now: Callable[[], datetime]
     listeners: tuple[EventListener, ...] = ()
+    checks: tuple[tuple[str, DeadlineCheck], ...] = ()  # (action kind, check), run by every deadline sweep

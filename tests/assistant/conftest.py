@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Callable, Dict, List
 
 import pytest
-
 from e2e_servers import START_TIMEOUT, Service, free_port, trained_model
+
 from intake_store import assistant, category_model
 
 if importlib.util.find_spec("rasa_sdk") is None:

@@ -14,8 +14,8 @@ import re
 import threading
 import unittest
 import uuid
-from pathlib import Path
 from datetime import date
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import yaml
@@ -25,13 +25,28 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import status
 from actions.complaint import (
-    ActionAskConfirmStop, ActionSubmitComplaint, ValidateComplaintForm, ValidateRetryForm, required_slots, ticket_payload,
+    ActionAskConfirmStop,
+    ActionSubmitComplaint,
+    ValidateComplaintForm,
+    ValidateRetryForm,
+    required_slots,
+    ticket_payload,
 )
 from actions.extraction import corrected_value, evidence_from, field_named, promise_from
 from actions.fallback import ActionYesOrNo
 from actions.parsing import (
-    amount_from_text, find_id_numbers, find_phone, find_query_code, find_ticket_number, format_yuan, is_valid_phone,
-    mask_id_number, mask_ids, mask_phone, normalize_phone, parse_amount,
+    amount_from_text,
+    find_id_numbers,
+    find_phone,
+    find_query_code,
+    find_ticket_number,
+    format_yuan,
+    is_valid_phone,
+    mask_id_number,
+    mask_ids,
+    mask_phone,
+    normalize_phone,
+    parse_amount,
 )
 from actions.status import ValidateStatusForm
 from actions.urgency import assess_urgency

@@ -16,8 +16,8 @@ import time
 import urllib.request
 
 import pytest
-
 from e2e_servers import START_TIMEOUT, free_port, http_status
+
 from intake_store import assistant
 
 pytestmark = pytest.mark.rasa

@@ -13,9 +13,9 @@ from datetime import date
 
 import aiohttp
 from aiohttp import web
+from console_site import SERVICE_TOKEN
 from sqlalchemy import select
 
-from console_site import SERVICE_TOKEN
 from intake_store.api import ACTIONS
 from intake_store.auth import create_token
 from intake_store.integrity import promises

@@ -8,9 +8,9 @@ skipped (sign-in, static files, API endpoints declared without roles).
 import re
 
 from aiohttp import web
+from console_site import SERVICE_TOKEN
 from sqlalchemy import func, select
 
-from console_site import SERVICE_TOKEN
 from intake_store.app import create_app
 from intake_store.auth import create_token
 from intake_store.console.accounts import Account

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp.test_utils import TestServer
+from console_site import PASSWORD, Person, visible_text
 from sqlalchemy import func, select
 
-from console_site import PASSWORD, Person, visible_text
 from intake_store.app import create_app
 from intake_store.console.accounts import Account, LoginSession
 from intake_store.models import TicketEvent
@@ -119,7 +119,7 @@ async def test_sign_in_returns_to_the_page_asked_for_but_never_elsewhere(site):
     for target, lands in ((f"/console/tickets/{number}", f"/console/tickets/{number}"), ("//evil.example/x", "/console/"),
                           ("https://evil.example/", "/console/"), ("/portal/", "/console/")):
         fresh = site.person("op1")
-        login = await fresh.get("/login")
+        await fresh.get("/login")  # the sign-in page sets the CSRF cookie
         r = await fresh.post("/login", {"username": "op1", "password": PASSWORD, "next": target}, csrf=True)
         assert r.location == lands, target
 

@@ -3,10 +3,10 @@ Playwright): an operator reroutes a ticket; a department signs, verifies and
 replies; an operator approves an extension; a department cannot open another
 department's ticket. Screenshots of the main pages go to the artifacts folder."""
 import pytest
+from console_site import PASSWORD
 from playwright.async_api import Browser, Page, async_playwright, expect
 from sqlalchemy import select
 
-from console_site import PASSWORD
 from intake_store.models import Conversation, Message, Notification
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

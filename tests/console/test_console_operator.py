@@ -2,9 +2,9 @@
 退单 and 延期, merging duplicates, handed-over conversations."""
 import re
 
+from console_site import visible_text
 from sqlalchemy import select
 
-from console_site import visible_text
 from intake_store.models import Conversation, Message, Notification, TicketEvent
 from intake_store.tickets.commands import handoff
 from intake_store.tickets.lookup import get_ticket

@@ -3,6 +3,7 @@ viewer may do, the sign-in lock. No database, no server."""
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+from intake_store.catalog import default_catalog
 from intake_store.console.accounts import LoginPolicy, check_password_policy, hash_password, locked_until, verify_password
 from intake_store.console.review import (
     DUPLICATE_THRESHOLD,
@@ -14,7 +15,6 @@ from intake_store.console.review import (
     link_sources,
     text_similarity,
 )
-from intake_store.catalog import default_catalog
 from intake_store.lifecycle import Event, replay
 from intake_store.tickets.viewer import Viewer
 

@@ -6,8 +6,8 @@ import json
 import zipfile
 
 import aiohttp
-
 from console_site import SERVICE_TOKEN, visible_text
+
 from intake_store.auth import create_token
 from intake_store.tickets import numbering
 from intake_store.tickets.lookup import get_ticket

@@ -4,9 +4,9 @@ import asyncio
 
 import pytest
 from aiohttp.test_utils import TestServer
+from console_site import PASSWORD, SERVICE_TOKEN, Site
 from sqlalchemy import text
 
-from console_site import PASSWORD, SERVICE_TOKEN, Site
 from intake_store.app import create_app
 from intake_store.console.accounts import create_account
 from intake_store.db import session_scope

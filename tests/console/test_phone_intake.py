@@ -4,9 +4,9 @@ bad input gets a Chinese message and nothing typed is lost."""
 import json
 import re
 
+from console_site import visible_text
 from sqlalchemy import select
 
-from console_site import visible_text
 from intake_store.models import Complainant, Ticket
 from intake_store.tickets.citizen import check_query_code
 from intake_store.tickets.history import events_of

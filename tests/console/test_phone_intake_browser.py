@@ -2,10 +2,10 @@
 the suggestion follow what they type, corrects the respondent, answers the
 contact questions as the caller does, and reads out the number and query code."""
 from playwright.async_api import expect
+from test_console_browser import chromium, open_as  # noqa: F401 - the shared browser
 
 from intake_store.tickets.citizen import check_query_code
 from intake_store.tickets.lookup import get_ticket
-from test_console_browser import chromium, open_as  # noqa: F401 - the shared browser
 
 FIRST = "我们公司给莱山区初家街道办修了小区道路，验收合格，"
 MORE = "结算八十六万，至今还欠五十二万工程款，街道说没钱。"

@@ -2,9 +2,9 @@
 签收 to 答复, as a department's staff see it."""
 import re
 
+from console_site import visible_text
 from sqlalchemy import select
 
-from console_site import visible_text
 from intake_store.models import Notification, TicketEvent
 
 

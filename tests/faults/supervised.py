@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-
 from citizen import COMPLAINT, GREETING, Step, next_step, ticket_number
 from e2e_servers import START_TIMEOUT, free_port, http_status
 

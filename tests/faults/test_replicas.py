@@ -15,10 +15,9 @@ import uuid
 
 import pytest
 from sqlalchemy import create_engine, func, select
+from supervised import ROOT, HotlineRun, WebCitizen
 
 from intake_store.models import PendingMessage, Ticket
-
-from supervised import ROOT, HotlineRun, WebCitizen
 
 pytestmark = [pytest.mark.rasa, pytest.mark.postgres]
 CITIZENS = 3

@@ -10,10 +10,9 @@ import time
 
 import pytest
 from sqlalchemy import create_engine, func, select
+from supervised import HotlineRun, WebCitizen
 
 from intake_store.models import Ticket
-
-from supervised import HotlineRun, WebCitizen
 
 pytestmark = pytest.mark.rasa
 NOTICE_WITHIN = 5.0  # seconds: RASA_TIMEOUT_SECONDS (3) plus the store

@@ -4,7 +4,6 @@ to a scripted stand-in for Rasa over HTTP."""
 from __future__ import annotations
 
 import pytest
-
 from fake_rasa import FakeRasa
 from gateway_support import settings_for, start_chat
 

@@ -15,7 +15,6 @@ import time
 
 import aiohttp
 from aiohttp import web
-
 from fake_rasa import free_port
 
 BOT_USER = {"id": 777000, "is_bot": True, "first_name": "12345热线", "username": "hotline12345_bot",

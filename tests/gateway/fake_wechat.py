@@ -34,7 +34,6 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import web
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
 from fake_rasa import free_port, serve
 
 ACCOUNT = "gh_12345hotline"  # the account's original id (ToUserName)
@@ -179,7 +178,7 @@ class FakeWeChat:
     async def push(self, openid: str, xml: str, *, twice: bool = False) -> str | None:
         """Push a message as WeChat does (again after 5 s without a response,
         up to three times); the passive reply's text, or None."""
-        for attempt in range(1 + PUSH_RETRIES):
+        for _ in range(1 + PUSH_RETRIES):
             if self.safe_mode:
                 encrypted = self.encrypt(xml)
                 query = self.signed_query(encrypted, safe=True)

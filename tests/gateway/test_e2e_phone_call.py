@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from page_driver import count, type_and_send, wait_for_answer
 from playwright.async_api import expect
 
 from intake_store.console.accounts import create_account
@@ -15,8 +16,6 @@ from intake_store.tickets.commands import act
 from intake_store.tickets.history import events_of
 from intake_store.tickets.lookup import get_ticket
 from intake_store.tickets.viewer import Viewer
-
-from page_driver import count, type_and_send, wait_for_answer
 
 pytestmark = pytest.mark.rasa
 PASSWORD = "长城-Great-Wall-2026"

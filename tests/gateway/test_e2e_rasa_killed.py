@@ -8,14 +8,13 @@ import asyncio
 import itertools
 
 import pytest
+from citizen import COMPLAINT, GREETING, next_step, ticket_number
+from gateway_support import next_of, settings_for, start_chat
 from sqlalchemy import select
 
 from bot.gateway import texts
 from intake_store.db import session_scope
 from intake_store.models import Ticket
-
-from citizen import COMPLAINT, GREETING, next_step, ticket_number
-from gateway_support import next_of, settings_for, start_chat
 
 pytestmark = pytest.mark.rasa
 MAX_TURNS = 20

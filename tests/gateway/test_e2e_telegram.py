@@ -4,6 +4,9 @@ replies, the citizen gets it on Telegram and rates it with a button."""
 from __future__ import annotations
 
 import pytest
+from citizen import COMPLAINT, next_step, ticket_number
+from fake_telegram import FakeTelegram
+from gateway_support import settings_for, start_chat
 from sqlalchemy import select
 
 from intake_store.db import session_scope
@@ -11,10 +14,6 @@ from intake_store.models import Ticket
 from intake_store.tickets.commands import act
 from intake_store.tickets.numbering import query_code
 from intake_store.tickets.viewer import Viewer
-
-from citizen import COMPLAINT, next_step, ticket_number
-from fake_telegram import FakeTelegram
-from gateway_support import settings_for, start_chat
 
 pytestmark = pytest.mark.rasa
 CHAT = 8800123

@@ -4,15 +4,14 @@ is saved in test-artifacts/."""
 from __future__ import annotations
 
 import pytest
+from citizen import COMPLAINT, GREETING, PHONE, next_step, ticket_number
+from conftest import DESKTOP, PHONE_SCREEN
+from page_driver import press, type_and_send
 from playwright.async_api import expect
 from sqlalchemy import select
 
 from intake_store.db import session_scope
 from intake_store.models import Complainant, Ticket
-
-from citizen import COMPLAINT, GREETING, PHONE, next_step, ticket_number
-from conftest import DESKTOP, PHONE_SCREEN
-from page_driver import press, type_and_send
 
 pytestmark = pytest.mark.rasa
 MAX_TURNS = 20  # a complaint takes about ten; more means the assistant is going round in circles

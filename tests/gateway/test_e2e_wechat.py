@@ -7,6 +7,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from citizen import COMPLAINT, next_step, ticket_number
+from fake_wechat import FakeWeChat
+from gateway_support import settings_for, start_chat
 from sqlalchemy import select
 
 from bot.gateway import texts
@@ -16,10 +19,6 @@ from intake_store.schemas import TicketIn
 from intake_store.tickets.commands import act, create_ticket
 from intake_store.tickets.numbering import query_code
 from intake_store.tickets.viewer import Viewer
-
-from citizen import COMPLAINT, next_step, ticket_number
-from fake_wechat import FakeWeChat
-from gateway_support import settings_for, start_chat
 
 pytestmark = pytest.mark.rasa
 MAX_TURNS = 20

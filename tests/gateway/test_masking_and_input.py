@@ -4,8 +4,8 @@ import pytest
 
 from bot.gateway import texts
 from bot.gateway.inputs import prepare
-from vocabulary.masking import mask_identity, mask_personal
 from bot.gateway.telegram import split_text
+from vocabulary.masking import mask_identity, mask_personal
 
 
 @pytest.mark.parametrize("typed, shown", [

@@ -6,6 +6,8 @@ import asyncio
 import json
 from datetime import timedelta
 
+from fake_rasa import free_port
+from gateway_support import next_of, replied_ticket, say, settings_for, start_chat
 from sqlalchemy import delete, select
 
 from bot.gateway import texts
@@ -14,9 +16,6 @@ from bot.gateway.transcript import original_text
 from intake_store.db import session_scope
 from intake_store.models import Message, Notification
 from vocabulary.conversation import ConversationId
-
-from fake_rasa import free_port
-from gateway_support import next_of, replied_ticket, say, settings_for, start_chat
 
 
 async def test_rasa_down_the_citizen_is_told_it_is_saved_and_the_conversation_continues_when_back(chat, fake_rasa):

@@ -3,14 +3,13 @@ assistant: what a person sees and can do with keyboard, phone and desktop."""
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import expect
-
-from bot.gateway import texts
-
 from conftest import DESKTOP, PHONE_SCREEN
 from fake_rasa import free_port
 from gateway_support import settings_for, start_chat
 from page_driver import ANY_REPLY, count, type_and_send, wait_for_answer
+from playwright.async_api import expect
+
+from bot.gateway import texts
 
 
 async def open_page(chromium, served, viewport=DESKTOP, *, websocket=True):

@@ -8,6 +8,9 @@ import logging
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from fake_rasa import free_port
+from fake_telegram import FakeTelegram
+from gateway_support import Chat, replied_ticket, settings_for, start_chat
 from sqlalchemy import select
 
 from bot.gateway import setup as gateway_setup
@@ -15,10 +18,6 @@ from bot.gateway import texts
 from intake_store.app import create_app
 from intake_store.db import session_scope
 from intake_store.models import Message, Notification
-
-from fake_rasa import free_port
-from fake_telegram import FakeTelegram
-from gateway_support import Chat, replied_ticket, settings_for, start_chat
 
 CHAT = 5551234
 CONV = f"telegram:{CHAT}"

@@ -6,14 +6,13 @@ import asyncio
 import json
 
 import aiohttp
+from gateway_support import next_of, say, settings_for, start_chat
 
 from bot.gateway import texts
 from intake_store.app import create_app
 from intake_store.db import session_scope
 from intake_store.openapi import ENDPOINTS
 from intake_store.settings import Settings
-
-from gateway_support import next_of, say, settings_for, start_chat
 
 PHONE = "13812345678"
 

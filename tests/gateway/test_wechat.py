@@ -7,14 +7,13 @@ from __future__ import annotations
 import logging
 
 import pytest
+from fake_wechat import FakeWeChat, sign
+from gateway_support import Chat, replied_ticket, settings_for, start_chat
 from sqlalchemy import select
 
 from bot.gateway import texts
 from intake_store.db import session_scope
 from intake_store.models import Message, Notification
-
-from fake_wechat import FakeWeChat, sign
-from gateway_support import Chat, replied_ticket, settings_for, start_chat
 
 CITIZEN = "oX1a2b3c4d5e6f7g8h9i0jklmnop"
 CONV = f"wechat:{CITIZEN}"

@@ -6,9 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from integrity_work import OPERATOR, SUPERVISOR, act, department, file, lead_of, work
 from sqlalchemy import select
 
-from integrity_work import OPERATOR, SUPERVISOR, act, department, file, lead_of, work
 from intake_store.catalog import default_catalog
 from intake_store.db import session_scope
 from intake_store.integrity import rules, scorecards, store

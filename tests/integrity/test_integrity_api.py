@@ -7,9 +7,9 @@ import json
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from integrity_work import file, work
 from openpyxl import load_workbook
 
-from integrity_work import file, work
 from intake_store.app import create_app
 from intake_store.auth import create_token
 from intake_store.db import session_scope

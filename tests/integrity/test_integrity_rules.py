@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intake_store.lifecycle import TransitionError
 from intake_store.integrity import rules
 from intake_store.integrity.rules import Figures, RecordEvent
+from intake_store.lifecycle import TransitionError
 from intake_store.workcalendar import BEIJING, default_calendar
 
 CONFIG = rules.default_config()

@@ -7,8 +7,8 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-
 from integrity_work import act, department, file, work
+
 from intake_store.app import create_app
 from intake_store.auth import create_token
 from intake_store.db import session_scope

@@ -5,15 +5,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from integrity_work import OPERATOR, SUPERVISOR, file, work
 from sqlalchemy import select
 
 from intake_store.db import session_scope
-from intake_store.integrity import debtors, promises as P
+from intake_store.integrity import debtors
+from intake_store.integrity import promises as P
 from intake_store.jobs.runner import sweep
 from intake_store.lifecycle import TransitionError
 from intake_store.models import Notification
 from intake_store.tickets.lookup import NotFound
-from integrity_work import OPERATOR, SUPERVISOR, file, work
+
 
 def db(bo, fn):
     with session_scope(bo.engine) as s:

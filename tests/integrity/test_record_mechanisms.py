@@ -5,9 +5,9 @@ append-only record event, on SQLite and PostgreSQL."""
 from datetime import date, timedelta
 
 import pytest
+from integrity_work import SUPERVISOR, department, work
 from sqlalchemy import select
 
-from integrity_work import SUPERVISOR, department, work
 from intake_store.db import session_scope
 from intake_store.integrity import rules, scorecards, store
 from intake_store.lifecycle import TransitionError

@@ -11,10 +11,10 @@ from datetime import timedelta
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from integrity_work import file, work
 from playwright.async_api import async_playwright, expect
 from sqlalchemy import text
 
-from integrity_work import file, work
 from intake_store.app import create_app
 from intake_store.console.accounts import create_account
 from intake_store.db import session_scope

@@ -3,6 +3,7 @@ SQLite and PostgreSQL from tickets worked through the real operations."""
 from datetime import timedelta
 
 from integrity_work import act, department, file, work
+
 from intake_store.db import session_scope
 from intake_store.integrity import rules, scorecards
 

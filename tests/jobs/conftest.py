@@ -7,12 +7,12 @@ import asyncio
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from jobs_support import SERVICE_TOKEN, Desk
 
 from intake_store.app import create_app
 from intake_store.auth import create_token
 from intake_store.db import session_scope
 from intake_store.settings import Settings
-from jobs_support import SERVICE_TOKEN, Desk
 
 
 @pytest.fixture

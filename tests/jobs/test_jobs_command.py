@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jobs_support import SERVICE, complaint
 
-from intake_store.app import EVENT_LISTENERS
+from intake_store.app import DEADLINE_CHECKS, EVENT_LISTENERS
 from intake_store.catalog import default_catalog
 from intake_store.db import make_engine, migrate, session_scope
 from intake_store.tickets.backoffice import Backoffice
@@ -35,7 +35,7 @@ def test_run_once_then_list_what_is_scheduled_and_what_ran(tmp_path):
     # for (each owes a yellow and a red card on 签收 and on 答复), and one filed now.
     now = datetime.now(timezone.utc)
     when = [now - timedelta(days=30)]
-    bo = Backoffice(engine, default_catalog(), default_calendar(), "jobs-cli-secret", lambda: when[0], EVENT_LISTENERS)
+    bo = Backoffice(engine, default_catalog(), default_calendar(), "jobs-cli-secret", lambda: when[0], EVENT_LISTENERS, DEADLINE_CHECKS)
     numbers = []
     for key, at in (("jobs-cli-1", now - timedelta(days=30)), ("jobs-cli-2", now - timedelta(days=30)), ("jobs-cli-3", now)):
         when[0] = at

@@ -2,6 +2,7 @@
 at by the first sweep, so nothing opened before the deadline jobs is forgotten."""
 import pytest
 from alembic import command
+from jobs_support import HRSS, OPERATOR, SERVICE, bj, complaint, just_after
 from sqlalchemy import select
 
 from intake_store.catalog import default_catalog
@@ -13,7 +14,6 @@ from intake_store.tickets.backoffice import Backoffice
 from intake_store.tickets.commands import act, create_ticket
 from intake_store.tickets.seeding import load_defaults
 from intake_store.workcalendar import default_calendar
-from jobs_support import HRSS, OPERATOR, SERVICE, bj, complaint, just_after
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

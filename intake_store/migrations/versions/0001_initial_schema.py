@@ -1,14 +1,14 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 01:53:11.492251
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import intake_store.models
+from alembic import op
 
+import intake_store.models
 
 revision = '0001'
 down_revision = None

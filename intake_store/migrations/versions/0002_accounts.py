@@ -4,11 +4,11 @@ Revision ID: 0002_accounts
 Revises: 0001
 Create Date: 2026-11-22 02:07:09.463161
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import intake_store.models
+from alembic import op
 
+import intake_store.models
 
 revision = '0002_accounts'
 down_revision = '0001'

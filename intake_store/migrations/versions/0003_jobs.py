@@ -4,11 +4,11 @@ Revision ID: 0003_jobs
 Revises: 0001
 Create Date: 2026-11-22 02:10:43.017828
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import intake_store.models
+from alembic import op
 
+import intake_store.models
 
 revision = '0003_jobs'
 down_revision = '0001'

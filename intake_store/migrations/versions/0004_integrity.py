@@ -4,11 +4,11 @@ Revision ID: 0004_integrity
 Revises: 0001
 Create Date: 2026-11-22 02:08:24.310494
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import intake_store.models
+from alembic import op
 
+import intake_store.models
 
 revision = '0004_integrity'
 down_revision = '0001'

@@ -4,11 +4,11 @@ Revision ID: 0005_gateway
 Revises: 0001
 Create Date: 2026-11-22 02:07:24.975773
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import intake_store.models
+from alembic import op
 
+import intake_store.models
 
 revision = '0005_gateway'
 down_revision = "0001"

@@ -4,11 +4,11 @@ publication and 整改 of records
 Revision ID: 0006_integrity_rules
 Revises: 0004_integrity
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import intake_store.models
+from alembic import op
 
+import intake_store.models
 
 revision = '0006_integrity_rules'
 down_revision = '0004_integrity'

@@ -4,11 +4,11 @@ Revision ID: 0007_promises
 Revises: 0006_integrity_rules
 Create Date: 2026-11-29 14:43:43.115985
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import intake_store.models
+from alembic import op
 
+import intake_store.models
 
 revision = '0007_promises'
 down_revision = '0006_integrity_rules'

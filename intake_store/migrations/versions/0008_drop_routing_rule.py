@@ -3,10 +3,9 @@
 Revision ID: 0008_drop_routing_rule
 Revises: 0001
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0008_drop_routing_rule'
 down_revision = '0001'

@@ -4,8 +4,8 @@
 Revision ID: 0008_integrity_codes
 Revises: 0007_promises
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0008_integrity_codes'
 down_revision = '0007_promises'

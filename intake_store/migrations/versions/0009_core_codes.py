@@ -5,8 +5,8 @@ the complainant's and the conversation's sender id the chat's own id (42)
 Revision ID: 0009_core_codes
 Revises: 0008_drop_routing_rule
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0009_core_codes'
 down_revision = '0008_drop_routing_rule'
