@@ -11,8 +11,9 @@ balancer would.
 
 Reported per fault: messages sent / stored / answered, tickets expected /
 created / duplicated, forms resumed (in progress at the fault and finished
-without a question answered before being asked again), notices, and the
-longest time a citizen waited before hearing something. Figures only.
+without a question answered before being asked again), notices, the
+longest time a citizen waited before hearing something, and the longest wait
+for the assistant's answer itself. Figures only.
 
 Run: `.venv/bin/python -m bench faults [--conversations 20] [--faults rasa,actions,app,postgres]`
 """
@@ -103,16 +104,17 @@ class Figures:
     resumed: int
     notices: int
     longest_wait: float
+    longest_answer: float
     seconds: float
 
     def row(self) -> str:
         return (f"{FAULTS[self.fault]:<32} {self.sent:>5} {self.stored:>6} {self.answered:>8} | {self.expected:>3} "
                 f"{self.created:>7} {self.duplicated:>4} | {self.resumed:>3}/{self.in_progress:<3} {self.notices:>7} "
-                f"{self.longest_wait:>8.1f} s {self.seconds:>6.0f} s")
+                f"{self.longest_wait:>8.1f} s {self.longest_answer:>8.1f} s {self.seconds:>6.0f} s")
 
 
 HEADER = (f"{'fault':<32} {'sent':>5} {'stored':>6} {'answered':>8} | {'exp':>3} {'created':>7} {'dup':>4} | "
-          f"{'resumed':>7} {'notices':>7} {'max wait':>10} {'took':>8}")
+          f"{'resumed':>7} {'notices':>7} {'max wait':>10} {'max answer':>10} {'took':>8}")
 
 
 async def scenario(system: HotlineRun, fault: str, n: int, inject) -> Figures:
@@ -164,6 +166,7 @@ async def scenario(system: HotlineRun, fault: str, n: int, inject) -> Figures:
         answered=sum(len(c.questions) for c in citizens), expected=n, created=created,
         duplicated=created - len(tickets), in_progress=len(at_fault), resumed=resumed,
         notices=sum(c.notices for c in citizens), longest_wait=max((w for c in citizens for w in c.waits), default=0.0),
+        longest_answer=max((w for c in citizens for w in c.answer_waits), default=0.0),
         seconds=time.monotonic() - started)
 
 

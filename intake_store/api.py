@@ -7,7 +7,9 @@ built from that registry, so the document cannot drift from the routes.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 from aiohttp import web
@@ -139,13 +141,21 @@ async def create_ticket(request: web.Request) -> web.Response:
     return answer(created, status=200 if created.replayed else 201)
 
 
+# The category model is CPU work that holds the GIL: one thread of its own does
+# it as fast as several would, and leaves the shared thread pool to the store
+# (with many complaints at once, the chat's messages waited behind the model and
+# the citizens' "saved" notices came late).
+UNDERSTANDING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="understand")
+
+
 @endpoint("POST", "/api/understand", "投诉的类别（含置信度）、被投诉单位和建议派单：助手与话务员共用同一模型",
           roles=("service", "operator"), body=S.UnderstandIn, response=R.Understood)
 async def understand_complaint(request: web.Request) -> web.Response:
     require(request, "service", "operator")
     data = await read_json(request, S.UnderstandIn)
     catalog = bo_of(request).catalog
-    result = await asyncio.to_thread(understand, data.text, data.respondent, data.place, catalog=catalog)
+    result = await asyncio.get_running_loop().run_in_executor(
+        UNDERSTANDING, partial(understand, data.text, data.respondent, data.place, catalog=catalog))
     return answer(R.Understood(**result.as_dict()))
 
 

@@ -35,10 +35,14 @@ class Settings(BaseSettings):
     # is forwarded (empty: not probed); a citizen waits at most rasa_timeout_seconds
     # before hearing that the message is saved; a Rasa request is abandoned after
     # rasa_give_up_seconds and retried every rasa_retry_seconds once Rasa is back.
+    # The app process forwarding a message holds a lease on it for
+    # chat_lease_seconds and renews it while it works; when the process dies the
+    # lease lapses and another process forwards the message.
     actions_url: str = "http://127.0.0.1:5055"
     rasa_timeout_seconds: float = 4.0
     rasa_give_up_seconds: float = 120.0
     rasa_retry_seconds: float = 5.0
+    chat_lease_seconds: float = 10.0
     # Telegram: off unless a token is set; long polling unless a public webhook URL is set.
     telegram_bot_token: str | None = None
     telegram_api_base_url: str | None = None  # e.g. a local Bot API server: http://host:port/bot

@@ -6,12 +6,19 @@
               is told the message is saved and the conversation is flagged
     retry_once()     forwards what is still waiting once Rasa is back (run by the app's scheduler)
 
+A process holds a short lease on the messages it forwards and renews it while
+it works, so when it dies another process takes them over within seconds. A
+message forwarded twice this way is answered once: Rasa's REST channel
+(bot/rest_channel.py) answers a message id it has answered before with the
+same answer.
+
 Channels (web chat, Telegram) only say how to show and send; the rules about
 order, saving and retrying are here, once.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 import weakref
@@ -54,10 +61,10 @@ def forward_text(message: Message, limit: int) -> str | None:
 
 class Relay:
     def __init__(self, store: tr.Store, assistant: AssistantClient, now: Callable[[], datetime], *,
-                 notice_seconds: float, give_up_seconds: float, retry_seconds: float, text_limit: int):
+                 notice_seconds: float, lease_seconds: float, retry_seconds: float, text_limit: int):
         self.store, self.assistant, self.now = store, assistant, now
         self.channels: dict[str, Channel] = {}
-        self.notice_seconds, self.give_up_seconds = notice_seconds, give_up_seconds
+        self.notice_seconds, self.lease_seconds = notice_seconds, lease_seconds
         self.retry_seconds, self.text_limit = retry_seconds, text_limit
         self.owner = uuid.uuid4().hex  # this process, in the leases of waiting messages
         self._intake: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -97,15 +104,15 @@ class Relay:
 
     async def _sent_again(self, conv_id: str, external_id: str) -> None:
         """A message stored before came again: the process that took it may have died
-        with it (its lease runs out only after give_up_seconds). If it is still
-        unanswered after the notice time, the citizen hears that it is saved."""
+        with it (another process takes it over once its lease lapses). If it is
+        still unanswered after the notice time, the citizen hears that it is saved."""
         await asyncio.sleep(self.notice_seconds)
         message_id = await self.store.run(tr.waiting_message_id, conv_id, external_id)
         if message_id is not None:
             await self._tell_saved(conv_id, message_id)
 
     def _lease_end(self, now: datetime) -> datetime:
-        return now + timedelta(seconds=self.give_up_seconds)
+        return now + timedelta(seconds=self.lease_seconds)
 
     async def answer(self, taken: tr.Taken) -> None:
         """Answer a stored message; returns once answered or once the citizen was told it is saved."""
@@ -135,7 +142,7 @@ class Relay:
     async def drain(self, conv_id: str, leased: list[Message] | None = None) -> bool:
         """Forward this conversation's waiting messages, oldest first. False if Rasa failed.
         `leased`: messages already leased to this process, to forward first."""
-        async with _lock(self._turns, conv_id):
+        async with _lock(self._turns, conv_id), self._holding(conv_id):
             while True:
                 waiting, leased = leased, None
                 if not waiting:
@@ -151,6 +158,26 @@ class Relay:
                         await self._failed(conv_id, waiting[i:], str(e))
                         return False
                     self._settle(message.id)
+
+    @contextlib.asynccontextmanager
+    async def _holding(self, conv_id: str):
+        """Renew this process's leases on the conversation's messages while it
+        forwards them (a Rasa turn may take longer than a lease)."""
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self.lease_seconds / 3)
+                now = self.now()
+                try:
+                    await self.store.run(tr.renew_leases, conv_id, self.owner, self._lease_end(now))
+                except Exception as e:  # the store is away for a moment: try again at the next beat
+                    log.warning("could not renew the leases of %s: %s", conv_id, e)
+
+        renewing = asyncio.ensure_future(renew())
+        try:
+            yield
+        finally:
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
 
     async def _turn(self, conv_id: str, message: Message) -> None:
         channel = self.channel_of(conv_id)

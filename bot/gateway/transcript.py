@@ -163,8 +163,8 @@ def claim_pending(session: Session, conv_id: str, owner: str, now: datetime, unt
     """Lease this conversation's unleased waiting messages (oldest first) to
     `owner`, up to the first one still leased. A leased message is being
     forwarded by whoever holds the lease, who then claims what follows it, so
-    the assistant hears a conversation in order even when two turns race (leases
-    run out after the give-up time, so a crashed process's are freed)."""
+    the assistant hears a conversation in order even when two turns race (a
+    holder renews its leases while it works, so a dead process's lapse soon)."""
     free = or_(PendingMessage.lease_until.is_(None), PendingMessage.lease_until < now)
     claimed = []
     for message_id, lease_until in session.execute(
@@ -186,6 +186,14 @@ def claim_pending(session: Session, conv_id: str, owner: str, now: datetime, unt
         .where(Message.id.in_(claimed), PendingMessage.lease_owner == owner, PendingMessage.lease_until == until)
         .order_by(Message.id)
     ).scalars())
+
+
+def renew_leases(session: Session, conv_id: str, owner: str, until: datetime) -> int:
+    """The holder is still at work on these messages: its leases last until `until`."""
+    return session.execute(
+        update(PendingMessage).where(PendingMessage.conversation_id == conv_id, PendingMessage.lease_owner == owner)
+        .values(lease_until=until).execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def release(session: Session, message_ids: list[int], error: str) -> None:

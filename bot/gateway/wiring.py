@@ -37,7 +37,7 @@ async def _gateway_ctx(app: web.Application):
     await assistant.start()
     store = Store(bo.engine)
     relay = Relay(store, assistant, bo.now, notice_seconds=settings.rasa_timeout_seconds,
-                  give_up_seconds=settings.rasa_give_up_seconds, retry_seconds=settings.rasa_retry_seconds,
+                  lease_seconds=settings.chat_lease_seconds, retry_seconds=settings.rasa_retry_seconds,
                   text_limit=settings.max_text_chars)
     app[RELAY] = relay
 

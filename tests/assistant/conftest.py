@@ -2,8 +2,9 @@
 the Rasa server, each started once per test session on free ports and
 stopped at the end.
 
-The action unit tests (test_actions_units.py) import rasa_sdk, which only the
-Rasa environment has; in the app environment they run through
+The action unit tests (test_actions_units.py) and the REST channel's
+(test_rest_channel_units.py) import rasa_sdk and rasa, which only the Rasa
+environment has; in the app environment they run through
 test_action_units_wrapper.py instead of being collected here.
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ from e2e_servers import START_TIMEOUT, Service, free_port, trained_model
 from intake_store import assistant, category_model
 
 if importlib.util.find_spec("rasa_sdk") is None:
-    collect_ignore = ["test_actions_units.py"]
+    collect_ignore = ["test_actions_units.py", "test_rest_channel_units.py"]
 
 HOTLINE = assistant.ROOT / ".venv" / "bin" / "hotline"
 

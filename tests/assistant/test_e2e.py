@@ -13,6 +13,8 @@ from typing import Callable, Dict, List, Optional
 
 import pytest
 
+from .conftest import post_json
+
 pytestmark = pytest.mark.rasa
 
 TICKET = re.compile(r"工单号：(\d{8}-\d{4})")
@@ -94,6 +96,31 @@ def test_complaint_from_greeting_to_ticket_and_status(chat, backoffice):
     answer = texts(chat(f"e2e-{uuid.uuid4().hex[:8]}", f"工单号{number}，查询码{wrong}"))
     assert "工单号或查询码不正确" in answer, answer
     assert "当前状态" not in answer
+
+
+def test_every_message_sent_twice_with_its_id_is_answered_once(rasa_server, backoffice):
+    """The gateway forwards a message again when it cannot know whether Rasa
+    heard it (the app process died during the turn, the answer could not be
+    stored): the answer given before comes back, and the form takes nothing twice."""
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+
+    def say(message: str, message_id: int) -> List[Dict]:
+        body = {"sender": sender, "message": message, "metadata": {"message_id": str(message_id)}}
+        return post_json(f"{rasa_server}/webhooks/rest/webhook", body) or []
+
+    message, said = "区住建局欠我们公司的工程款，验收以后一直不给", []
+    for message_id in range(1, 16):
+        first = say(message, message_id)
+        assert say(message, message_id) == first, f"{message!r} was handled twice"
+        said.append(texts(first))
+        if TICKET.search(said[-1]):
+            break
+        message = answer_for(said[-1])
+        assert message, f"unexpected reply from the assistant:\n{said[-1]}"
+    number = TICKET.search(said[-1]).group(1)
+    assert len(backoffice.tickets("WHERE number = ?", (number,))) == 1
+    questions = [answer_for(t) for t in said[:-1]]
+    assert len(questions) == len(set(questions)), "\n---\n".join(said)
 
 
 def test_chitchat_and_stop_inside_the_form(chat, backoffice):

@@ -141,6 +141,7 @@ class WebCitizen:
         self.client_ids = 0
         self.questions: list[str] = []  # every question the assistant asked, in order
         self.waits: list[float] = []  # per message: seconds until the citizen heard something
+        self.answer_waits: list[float] = []  # per message: seconds until the assistant's answer
         self.notices = 0
         self.failovers = 0  # requests that failed and went again to another app service
         self.session: aiohttp.ClientSession | None = None
@@ -179,6 +180,7 @@ class WebCitizen:
             said = [m for m in out if not m["notice"]]
             if said:
                 self.questions.append(said[-1]["text"])
+                self.answer_waits.append(time.monotonic() - started)
                 return said
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{self.name}: no answer within {timeout:.0f} s")

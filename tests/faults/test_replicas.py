@@ -1,8 +1,9 @@
 """Two replicas (`hotline run --replicas 2`: two app services, two Rasa servers,
 two action servers on one PostgreSQL and one Redis): citizens whose messages
 go to the two app services in turn (as a load balancer may send them) finish
-the complaint form, each complaint is one ticket, and both app services show
-the same query code. Without a shared secret, several replicas are refused."""
+the complaint form, every message answered and none taken twice, each
+complaint is one ticket, and both app services show the same query code.
+Without a shared secret, several replicas are refused."""
 from __future__ import annotations
 
 import asyncio
@@ -16,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from supervised import ROOT, HotlineRun, WebCitizen
 
-from intake_store.models import Ticket
+from intake_store.models import PendingMessage, Ticket
 
 pytestmark = [pytest.mark.rasa, pytest.mark.postgres]
 CITIZENS = 3
@@ -46,7 +47,6 @@ def test_several_replicas_without_a_shared_secret_are_refused(tmp_path, pg_datab
     assert out.returncode == 2 and "共用一个 PostgreSQL" in out.stderr
 
 
-@pytest.mark.xfail(reason="known failure on the merged tree (replica turns under load); the fault figures in the README are from before the dialogue rework; to be fixed", strict=False)
 async def test_turns_alternating_between_replicas_finish_every_form_once(tmp_path, model, pg_database):
     if not redis_up():
         pytest.skip("Redis is not running on 127.0.0.1:6379 (start it with `redis-server --daemonize yes`)")
@@ -58,7 +58,10 @@ async def test_turns_alternating_between_replicas_finish_every_form_once(tmp_pat
             urls = system.urls if i % 2 == 0 else system.urls[::-1]
             async with WebCitizen(urls, name=f"r{i}") as citizen:
                 number = await citizen.finish(await citizen.start_complaint())
-                assert citizen.notices == 0, "a replica failed to answer in time"
+                # Every message got the assistant's answer (a "saved" notice first when a
+                # busy machine made it late), and the form took no answer twice.
+                assert len(citizen.questions) == citizen.sent, citizen.questions
+                assert len(set(citizen.questions)) == len(citizen.questions), citizen.questions
                 return number, [await citizen.tickets(url) for url in system.urls]
 
         results = await asyncio.gather(*(one(i) for i in range(CITIZENS)))
@@ -71,4 +74,5 @@ async def test_turns_alternating_between_replicas_finish_every_form_once(tmp_pat
     engine = create_engine(pg_database)
     with engine.connect() as c:
         assert c.execute(select(func.count()).select_from(Ticket)).scalar_one() == CITIZENS
+        assert c.execute(select(func.count()).select_from(PendingMessage)).scalar_one() == 0
     engine.dispose()

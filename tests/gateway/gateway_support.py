@@ -27,7 +27,7 @@ SERVICE_TOKEN = "gateway-service-token"
 def settings_for(rasa_url: str, **overrides) -> Settings:
     values = dict(
         database_url="sqlite://", hotline_service_token=SERVICE_TOKEN, rasa_url=rasa_url, actions_url="",
-        rasa_timeout_seconds=2.0, rasa_give_up_seconds=60.0,
+        rasa_timeout_seconds=2.0, rasa_give_up_seconds=60.0, chat_lease_seconds=10.0,
         # The tests run the retry pass and the outbox by hand.
         rasa_retry_seconds=3600.0, outbox_poll_seconds=3600.0,
     )

@@ -2,6 +2,7 @@
 down; odd input; messages the back office sends later."""
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -232,3 +233,39 @@ async def test_a_later_message_never_overtakes_one_still_being_forwarded(chat):
     later = now + timedelta(minutes=3)
     claimed = await store.run(tr.claim_pending, conv_id, "two", later, later + timedelta(minutes=2))
     assert [m.text for m in claimed] == ["确认提交", "谢谢"]
+
+
+async def test_a_dead_processs_message_is_taken_over_once_its_lease_lapses(backoffice, fake_rasa, clock):
+    """Two app processes on one store. The one forwarding a message renews its
+    short lease while Rasa works, so the other leaves the message alone; when
+    it dies the lease lapses and the other forwards the message and stores the
+    answer once (the real Rasa answers a message id it has answered before with
+    that answer: bot/rest_channel.py)."""
+    quick = dict(chat_lease_seconds=0.3, rasa_timeout_seconds=0.2)
+    one = await start_chat(backoffice, settings_for(fake_rasa.url, **quick))
+    two = await start_chat(backoffice, settings_for(fake_rasa.url, **quick))
+    try:
+        await one.client.get("/")
+        fake_rasa.gate.clear()  # Rasa takes its time
+        status, body = await say(one.client, "你好", "t1")
+        assert body["messages"][-1]["text"] == texts.SAVED_NOTICE
+        conv_id = one.conversation_id()
+
+        clock.advance(seconds=1)  # past the lease taken with the message: the holder renews it
+        for _ in range(100):
+            if all(p.lease_until > clock() for p in one.pending()):
+                break
+            await asyncio.sleep(0.05)
+        assert await two.relay.retry_once() == 0 and fake_rasa.texts() == ["你好"]
+
+        await one.relay.close()  # the holder dies mid-turn
+        clock.advance(seconds=1)
+        fake_rasa.gate.set()
+        assert await two.relay.retry_once() == 1
+        assert fake_rasa.texts() == ["你好", "你好"]
+        said = [m.text for m in one.transcript(conv_id) if m.direction == "out"]
+        assert said == [texts.SAVED_NOTICE, "您好，这里是12345政务失信投诉热线。请说说您遇到的问题。"]
+        assert one.pending() == []
+    finally:
+        await one.client.close()
+        await two.client.close()
