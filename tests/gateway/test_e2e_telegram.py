@@ -16,7 +16,11 @@ from intake_store.tickets.numbering import query_code
 from intake_store.tickets.viewer import Viewer
 
 pytestmark = pytest.mark.rasa
-CHAT = 8800123
+# One Rasa server serves the whole run, and each database numbers its messages
+# from 1: a chat of its own per database keeps Rasa's once-only answers (keyed by
+# the gateway's message id within a conversation) from answering this run with
+# the other database's conversation.
+CHATS = iter(range(8800123, 8800200))
 MAX_TURNS = 20
 
 
@@ -60,7 +64,8 @@ async def test_a_citizen_files_a_complaint_on_telegram_and_rates_the_reply(backo
     live = await start_chat(backoffice, settings_for(
         real_assistant.rasa_url, actions_url=real_assistant.actions_url, rasa_timeout_seconds=10.0,
         telegram_bot_token=tg.token, telegram_api_base_url=tg.base_url), port=live_port)
-    user = TelegramUser(tg, CHAT, live.relay)
+    chat = next(CHATS)
+    user = TelegramUser(tg, chat, live.relay)
     try:
         await user.says("/start")
         answer = await user.says(COMPLAINT)
@@ -75,7 +80,7 @@ async def test_a_citizen_files_a_complaint_on_telegram_and_rates_the_reply(backo
 
         with session_scope(backoffice.engine) as s:
             ticket = s.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
-            assert ticket.channel == "telegram" and ticket.conversation_id == f"telegram:{CHAT}"
+            assert ticket.channel == "telegram" and ticket.conversation_id == f"telegram:{chat}"
 
         # The department replies; the citizen hears it on Telegram, with the rating buttons.
         with session_scope(backoffice.engine) as s:
