@@ -62,5 +62,5 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str) -> None:
     """Bring the schema to the newest migration (idempotent). "heads": each
     feature's migrations are a branch from the core schema, labelled with the
-    feature's name (accounts, jobs, integrity, conversations)."""
+    feature's name (core, accounts, jobs, integrity, conversations)."""
     command.upgrade(alembic_config(url), "heads")

@@ -96,6 +96,15 @@ def pg_database(pg_server):
     drop()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request, tmp_path):
+    """A new, empty database of each kind for one test (not migrated): for
+    tests that bring it to an older revision first."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.db'}"
+    return request.getfixturevalue("pg_database")
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def db_url(request, tmp_path_factory):
     """A migrated, empty database of each kind, per test module."""

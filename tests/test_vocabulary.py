@@ -85,13 +85,10 @@ def undo_codes(url: str) -> None:
         command.downgrade(alembic_config(url), f"{revision}-1")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def before_codes(request, tmp_path):
+@pytest.fixture
+def before_codes(empty_db_url):
     """A database at the revision before the codes, holding what the app wrote then."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        url = request.getfixturevalue("pg_database")
+    url = empty_db_url
     command.upgrade(alembic_config(url), "heads")
     undo_codes(url)
     engine = make_engine(url)

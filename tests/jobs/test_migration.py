@@ -16,15 +16,11 @@ from intake_store.tickets.seeding import load_defaults
 from intake_store.workcalendar import default_calendar
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def core_schema_only(request, tmp_path):
+@pytest.fixture
+def core_schema_only(empty_db_url):
     """A database at the core schema (0001), before any feature's migration."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        url = request.getfixturevalue("pg_database")
-    command.upgrade(alembic_config(url), "0001")
-    return url
+    command.upgrade(alembic_config(empty_db_url), "0001")
+    return empty_db_url
 
 
 def test_open_tickets_from_before_the_upgrade_get_their_reminders(core_schema_only):
